@@ -1,0 +1,58 @@
+"""Run simulators: ``python -m sandbox lexer --port 8701`` or ``python -m sandbox all``.
+
+``all`` starts every simulator that is available on consecutive ports from
+``--port`` (lexer, livechat, dixa, liveperson) in one process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import threading
+import time
+
+from sandbox import APPS, build_app
+from sandbox.core import serve, serve_forever
+
+
+def _options(pairs: list[str]) -> dict[str, object]:
+    options: dict[str, object] = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return options
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    parser.add_argument("vendor", choices=[*sorted(APPS), "all"])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8701)
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="factory option, e.g. --set rate_limit_window=5 (values are JSON when they parse)",
+    )
+    args = parser.parse_args()
+    options = _options(args.set)
+    if args.vendor != "all":
+        serve_forever(build_app(args.vendor, **options), args.host, args.port)
+        return
+    with contextlib.ExitStack() as stack:
+        for offset, vendor in enumerate(["lexer", "livechat", "dixa", "liveperson"]):
+            module = APPS[vendor].split(":")[0]
+            if importlib.util.find_spec(module) is None:
+                continue
+            url = stack.enter_context(serve(build_app(vendor), args.host, args.port + offset))
+            print(f"{vendor} sandbox listening on {url}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            while threading.main_thread().is_alive():
+                time.sleep(3600)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+"""The shared kit of the four taps: date windows, rate limiting, retries with Retry-After,
+clear errors, and the base class of a date-windowed report stream. It knows no vendor."""
+
+from tapkit.client import KitRESTStream
+from tapkit.errors import FatalRequestError, RateLimitedError, StateError, TapError
+from tapkit.ratelimit import RateLimiter, shared_limiter
+from tapkit.reports import DateWindowStream, utc_iso
+from tapkit.tap import KitTap, http_settings, run_cli, window_settings
+from tapkit.windows import Window, WindowPolicy, plan_windows, resolve_range
+
+__all__ = [
+    "DateWindowStream",
+    "FatalRequestError",
+    "KitRESTStream",
+    "KitTap",
+    "RateLimitedError",
+    "RateLimiter",
+    "StateError",
+    "TapError",
+    "Window",
+    "WindowPolicy",
+    "http_settings",
+    "plan_windows",
+    "resolve_range",
+    "run_cli",
+    "shared_limiter",
+    "utc_iso",
+    "window_settings",
+]

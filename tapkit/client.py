@@ -1,0 +1,303 @@
+"""The kit's REST stream: rate limit before sending, retry what can be retried, stop with
+a clear message on what cannot, never log a secret.
+
+Vendor streams subclass :class:`KitRESTStream`, set ``vendor_name`` and
+``auth_settings``, and provide ``url_base`` and authentication (``http_headers`` or an
+authenticator). Two ways to send:
+
+* the SDK's own ``request_records`` / paginator machinery (catalogue-style streams), whose
+  ``_request`` is rate-limited and validated here; or
+* :meth:`KitRESTStream.send`, for streams that drive their own loop (date windows, async
+  jobs, CSV downloads). It goes through the same limiter, retries and validation.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import typing as t
+from urllib.parse import urlparse
+
+import backoff
+import requests
+from singer_sdk import RESTStream
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+from tapkit.errors import (
+    FatalRequestError,
+    MalformedResponseError,
+    RateLimitedError,
+    parse_retry_after,
+    redact,
+)
+from tapkit.ratelimit import RateLimiter, credential_key, shared_limiter
+
+RETRIABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    RetriableAPIError,
+    ConnectionResetError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+STATUS_HINTS = {
+    400: "the API rejected the request as invalid",
+    401: "the credentials were not accepted: check {auth}",
+    403: "the credentials lack permission for this resource: check {auth} and its scopes",
+    404: "the resource was not found: check `{url_setting}` and the ids in your settings",
+}
+
+
+class KitRESTStream(RESTStream[t.Any]):
+    """Base REST stream with budgeted rate limiting, retries and clear errors."""
+
+    #: Shown in error messages ("Lexer API answered 401 ...").
+    vendor_name: str = "the API"
+    #: Settings that hold the credential (named in 401/403 messages, keyed in the limiter).
+    auth_settings: tuple[str, ...] = ()
+    #: The setting holding the base URL (named in 404 messages).
+    url_setting: str = "api_url"
+    #: The least a 429 waits, whatever the server says (LivePerson asks for >= 1 s).
+    min_rate_limit_wait: float = 1.0
+    #: Whether a 2xx body must be JSON (checked inside the retry loop).
+    expect_json: bool = True
+
+    extra_retry_statuses: t.Sequence[int] = (408,)
+    #: A credential never follows a redirect (see validate_response).
+    allow_redirects: bool = False
+
+    # -- settings -----------------------------------------------------------------------
+
+    def _setting(self, name: str, default: t.Any) -> t.Any:
+        value = self.config.get(name)
+        return default if value is None else value
+
+    @property
+    def timeout(self) -> int:
+        return int(self._setting("request_timeout_seconds", 60))
+
+    def secrets(self) -> list[str]:
+        """Values of every secret setting, to keep out of messages."""
+        props = self._tap.config_jsonschema.get("properties", {})
+        return [
+            str(self.config[k])
+            for k, spec in props.items()
+            if spec.get("secret") and self.config.get(k)
+        ]
+
+    # -- rate limiting -------------------------------------------------------------------
+
+    def credential_id(self) -> str:
+        return credential_key(*(self.config.get(name) for name in self.auth_settings))
+
+    @property
+    def limiter(self) -> RateLimiter:
+        host = urlparse(self.url_base).netloc
+        return shared_limiter(
+            self.credential_id(),
+            host,
+            int(self._setting("rate_limit_max_requests", 100)),
+            float(self._setting("rate_limit_window_seconds", 300)),
+        )
+
+    # -- retries -------------------------------------------------------------------------
+
+    def backoff_max_tries(self) -> int:
+        return int(self._setting("max_retries", 5)) + 1
+
+    def _error_waits(self) -> t.Generator[float, t.Any, None]:
+        """Exponential backoff with full jitter for 5xx, timeouts and dropped connections."""
+        base = float(self._setting("backoff_base_seconds", 1.0))
+        cap = float(self._setting("backoff_max_seconds", 60.0))
+        attempt = 0
+        yield 0.0  # initialisation send
+        while True:
+            delay = min(cap, base * (2**attempt))
+            attempt += 1
+            yield random.uniform(delay / 2, delay)
+
+    def _rate_limit_waits(self) -> t.Generator[float, t.Any, None]:
+        """Wait as long as the server asks (Retry-After), else until the budget frees."""
+        exc = yield 0.0
+        while True:
+            asked = getattr(exc, "retry_after", None)
+            wait = asked if asked is not None else self.limiter.seconds_until_free()
+            wait = max(wait, self.min_rate_limit_wait)
+            self.limiter.penalize(wait)
+            exc = yield wait
+
+    def _log_backoff(self, details: t.Any) -> None:
+        exc = details.get("exception")
+        self.logger.warning(
+            "%s: retry %d in %.2f s after: %s",
+            self.name,
+            details.get("tries", 0),
+            details.get("wait", 0.0),
+            redact(str(exc), self.secrets()) if exc else "error",
+        )
+
+    def request_decorator(self, func: t.Callable) -> t.Callable:
+        rate_limited = backoff.on_exception(
+            self._rate_limit_waits,
+            RateLimitedError,
+            max_tries=int(self._setting("max_rate_limit_retries", 30)) + 1,
+            jitter=None,
+            on_backoff=self._log_backoff,
+            logger=None,
+        )(func)
+        return backoff.on_exception(
+            self._error_waits,
+            RETRIABLE_EXCEPTIONS,
+            max_tries=self.backoff_max_tries,
+            giveup=lambda exc: isinstance(exc, RateLimitedError),
+            jitter=None,
+            on_backoff=self._log_backoff,
+            logger=None,
+        )(rate_limited)
+
+    # -- validation ----------------------------------------------------------------------
+
+    def api_error_text(self, response: requests.Response) -> str:
+        """The API's own error message from a response body (vendors override)."""
+        try:
+            body = response.json()
+        except ValueError:
+            text = response.text.strip()
+            return text[:300] if text else (response.reason or "")
+        if isinstance(body, dict):
+            for key in ("message", "error", "errors", "detail"):
+                if key in body:
+                    value = body[key]
+                    if isinstance(value, dict):
+                        value = value.get("message") or value
+                    return str(value)[:300]
+        return str(body)[:300]
+
+    def response_error_message(self, response: requests.Response) -> str:
+        status = response.status_code
+        method = response.request.method if response.request is not None else "GET"
+        path = urlparse(response.url).path or self.path or "/"
+        hint = STATUS_HINTS.get(status, "")
+        auth = " / ".join(f"`{s}`" for s in self.auth_settings) or "the credentials"
+        hint = hint.format(auth=auth, url_setting=self.url_setting)
+        text = self.api_error_text(response)
+        msg = f"{self.vendor_name} answered HTTP {status} to {method} {path}"
+        if text:
+            msg += f": {text}"
+        if hint:
+            msg += f" ({hint})"
+        return redact(msg, self.secrets())
+
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status == 429:
+            raise RateLimitedError(
+                self.response_error_message(response),
+                response,
+                parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if status >= 500 or status in self.extra_retry_statuses:
+            raise RetriableAPIError(self.response_error_message(response), response)
+        if 400 <= status < 500:
+            raise FatalRequestError(self.response_error_message(response))
+        if 300 <= status < 400:
+            # Redirects are not followed with a credential attached (a custom auth header
+            # would be forwarded to whatever host the redirect names).
+            where = response.headers.get("Location", "?")
+            msg = (
+                f"{self.vendor_name} redirected {urlparse(response.url).path} to {where}; "
+                f"set `{self.url_setting}` to the final address"
+            )
+            raise FatalRequestError(redact(msg, self.secrets()))
+        if self.expect_json and not getattr(self, "_raw_response", False):
+            self.check_json(response)
+
+    def check_json(self, response: requests.Response) -> None:
+        """Raise a retriable error when a 2xx body is not valid JSON."""
+        try:
+            response.json()
+        except ValueError as exc:
+            snippet = response.text[:80].replace("\n", " ")
+            msg = redact(
+                f"{self.vendor_name} sent a malformed (non-JSON) body with HTTP "
+                f"{response.status_code} for {urlparse(response.url).path}: {snippet!r}",
+                self.secrets(),
+            )
+            raise MalformedResponseError(msg, response) from exc
+
+    # -- sending -------------------------------------------------------------------------
+
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: t.Any
+    ) -> requests.Response:
+        self.limiter.acquire()
+        return super()._request(prepared_request, context)
+
+    def _send_once(
+        self,
+        prepared: requests.PreparedRequest,
+        *,
+        stream: bool,
+        raw: bool,
+        authenticate: bool,
+    ) -> requests.Response:
+        if authenticate:
+            self.limiter.acquire()
+            prepared = self.authenticator(prepared)
+        response = self.requests_session.send(
+            prepared, timeout=self.timeout, stream=stream, allow_redirects=not authenticate
+        )
+        self._raw_response = raw
+        try:
+            self.validate_response(response)
+        finally:
+            self._raw_response = False
+        return response
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, t.Any] | None = None,
+        json: t.Any = None,
+        headers: dict[str, str] | None = None,
+        authenticate: bool = True,
+        stream: bool = False,
+        raw: bool = False,
+    ) -> requests.Response:
+        """Send one request with the kit's limiter, retries and validation.
+
+        ``authenticate=False`` sends no credential at all (no auth header, no session
+        auth, no rate-limit budget): for URLs handed back by the API, such as download
+        links that may live on a third-party host. ``raw=True`` skips the JSON check.
+        """
+        if authenticate:
+            merged = {**self.http_headers, **(headers or {})}
+            request = requests.Request(method, url, params=params, json=json, headers=merged)
+            request.headers.setdefault("User-Agent", self.user_agent)
+            prepared = request.prepare()
+        else:
+            request = requests.Request(method, url, params=params, json=json, headers=headers)
+            request.headers["User-Agent"] = self.user_agent
+            prepared = request.prepare()
+        do_send = self.request_decorator(self._send_once)
+        with self.get_http_request_counter() as counter:
+            response = do_send(prepared, stream=stream, raw=raw, authenticate=authenticate)
+            counter.increment()
+        return t.cast("requests.Response", response)
+
+    def send_json(self, method: str, url: str, **kwargs: t.Any) -> t.Any:
+        """:meth:`send` and return the decoded JSON body."""
+        return self.send(method, url, **kwargs).json()
+
+
+def fatal_message(exc: BaseException) -> str:
+    """One line for an error that ends the run."""
+    if isinstance(exc, FatalAPIError | RetriableAPIError):
+        return str(exc.args[0]) if exc.args else type(exc).__name__
+    return str(exc) or type(exc).__name__
+
+
+logger = logging.getLogger(__name__)

@@ -1,0 +1,194 @@
+"""The kit's tap base: shared settings, settings checks that name the setting, and a
+console entry point that turns known failures into one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+import typing as t
+from urllib.parse import urlparse
+
+import requests
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+
+from tapkit.errors import TapError, redact
+from tapkit.windows import WindowError, get_zone, parse_datetime
+
+
+def window_settings(*, default_lookback_days: int = 1) -> list[th.Property]:
+    """Settings every date-windowed tap shares."""
+    return [
+        th.Property(
+            "start_date",
+            th.DateTimeType,
+            required=True,
+            title="Start date",
+            description="First day to sync (ISO 8601). Also the floor under lookback.",
+        ),
+        th.Property(
+            "end_date",
+            th.DateTimeType,
+            title="End date",
+            description="Last day to sync, inclusive (for backfills). Default: today.",
+        ),
+        th.Property(
+            "timezone",
+            th.StringType,
+            default="UTC",
+            title="Timezone",
+            description="IANA timezone whose midnights bound every day window.",
+        ),
+        th.Property(
+            "lookback_days",
+            th.IntegerType,
+            default=default_lookback_days,
+            title="Lookback days",
+            description="Days before the bookmark fetched again on each run (late changes).",
+        ),
+    ]
+
+
+def http_settings(*, max_requests: int, window_seconds: float) -> list[th.Property]:
+    """Rate-limit and retry settings; defaults are the vendor's documented limit."""
+    return [
+        th.Property(
+            "rate_limit_max_requests",
+            th.IntegerType,
+            default=max_requests,
+            title="Rate limit: requests",
+            description="Requests allowed per rate-limit window, per credential.",
+        ),
+        th.Property(
+            "rate_limit_window_seconds",
+            th.NumberType,
+            default=window_seconds,
+            title="Rate limit: window (s)",
+            description="Length of the rate-limit window in seconds.",
+        ),
+        th.Property(
+            "max_retries",
+            th.IntegerType,
+            default=5,
+            title="Max retries",
+            description="Retries of a 5xx, timeout or dropped connection before failing.",
+        ),
+        th.Property(
+            "backoff_base_seconds",
+            th.NumberType,
+            default=1.0,
+            title="Backoff base (s)",
+            description="First retry pause; doubles each retry, with jitter.",
+        ),
+        th.Property(
+            "request_timeout_seconds",
+            th.IntegerType,
+            default=60,
+            title="Request timeout (s)",
+            description="Seconds to wait for a response before retrying.",
+        ),
+    ]
+
+
+def _check_url(config: t.Mapping[str, t.Any], key: str, errors: list[str]) -> None:
+    value = config.get(key)
+    if value is None:
+        return
+    parsed = urlparse(str(value))
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        errors.append(f"{key}: '{value}' is not an http(s) URL (e.g. https://host/path)")
+
+
+class KitTap(Tap):
+    """Tap with the kit's settings checks and signal handling."""
+
+    #: URL settings checked for shape.
+    url_settings: tuple[str, ...] = ("api_url",)
+
+    def extra_config_errors(self) -> list[str]:
+        """Settings checks beyond the JSON schema; each message names its setting."""
+        config = self.config
+        errors: list[str] = []
+        if config.get("timezone") is not None:
+            try:
+                get_zone(str(config["timezone"]))
+            except WindowError as exc:
+                errors.append(f"timezone: {exc}")
+        dates: dict[str, dt.datetime] = {}
+        for key in ("start_date", "end_date"):
+            if config.get(key):
+                try:
+                    dates[key] = parse_datetime(config[key])
+                except WindowError as exc:
+                    errors.append(f"{key}: {exc}")
+        if "start_date" in dates and "end_date" in dates and dates["end_date"] < dates["start_date"]:
+            errors.append(
+                f"end_date: {config['end_date']} is before start_date {config['start_date']}"
+            )
+        for key in ("lookback_days", "max_retries"):
+            value = config.get(key)
+            if isinstance(value, int) and value < 0:
+                errors.append(f"{key}: must be 0 or more, got {value}")
+        for key in ("rate_limit_max_requests", "rate_limit_window_seconds", "request_timeout_seconds"):
+            value = config.get(key)
+            if isinstance(value, int | float) and value <= 0:
+                errors.append(f"{key}: must be greater than 0, got {value}")
+        for key in self.url_settings:
+            _check_url(config, key, errors)
+        return errors
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        errors = super()._validate_config(raise_errors=raise_errors)
+        extra = self.extra_config_errors()
+        if extra and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=extra)
+        return [*errors, *extra]
+
+    @property
+    def tz_name(self) -> str:
+        return str(self.config.get("timezone") or "UTC")
+
+    def _handle_termination(self, signum: int, frame: t.Any) -> None:  # pragma: no cover
+        # The SDK writes the last STATE and exits 0; a killed sync must not look like a
+        # successful one to the orchestrator, so exit 128 + signal number instead.
+        try:
+            self._state_writer.write_state(self.state)
+        finally:
+            self.logger.warning("Stopped by signal %d; the last STATE above is resumable.", signum)
+            sys.exit(128 + signum)
+
+
+def secret_values(tap_cls: type[Tap], config: t.Mapping[str, t.Any]) -> list[str]:
+    props = tap_cls.config_jsonschema.get("properties", {})
+    return [str(config[k]) for k, v in props.items() if v.get("secret") and config.get(k)]
+
+
+def run_cli(tap_cls: type[Tap]) -> None:
+    """Console entry point: known failures become one clear line and exit code 1."""
+    log = logging.getLogger(tap_cls.name)
+    try:
+        tap_cls.cli()
+    except (TapError, FatalAPIError, RetriableAPIError, requests.RequestException) as exc:
+        message = str(exc.args[0]) if exc.args else type(exc).__name__
+        if isinstance(exc, RetriableAPIError):
+            message = f"gave up after retries: {message}"
+        if isinstance(exc, requests.RequestException):
+            message = f"network error, gave up after retries: {type(exc).__name__}"
+        # Secrets are already redacted by the streams; this is a last guard.
+        log.error("%s failed: %s", tap_cls.name, redact(message, _env_secrets(tap_cls)))
+        sys.exit(1)
+
+
+def _env_secrets(tap_cls: type[Tap]) -> list[str]:
+    import os
+
+    props = tap_cls.config_jsonschema.get("properties", {})
+    prefix = tap_cls.name.upper().replace("-", "_")
+    return [
+        os.environ[f"{prefix}_{k.upper()}"]
+        for k, v in props.items()
+        if v.get("secret") and f"{prefix}_{k.upper()}" in os.environ
+    ]
+
