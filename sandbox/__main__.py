@@ -16,6 +16,12 @@ import time
 from sandbox import APPS, build_app
 from sandbox.core import serve, serve_forever
 
+#: Options for ``all``: the demo compresses each vendor's rate-limit window (the taps'
+#: `sandbox` environment in meltano.yml compresses theirs the same way).
+DEMO_OPTIONS: dict[str, dict[str, object]] = {
+    "lexer": {"rate_limit_window": 3.0},
+}
+
 
 def _options(pairs: list[str]) -> dict[str, object]:
     options: dict[str, object] = {}
@@ -47,7 +53,8 @@ def main() -> None:
             module = APPS[vendor].split(":")[0]
             if importlib.util.find_spec(module) is None:
                 continue
-            url = stack.enter_context(serve(build_app(vendor), args.host, args.port + offset))
+            app = build_app(vendor, **{**DEMO_OPTIONS.get(vendor, {}), **options})
+            url = stack.enter_context(serve(app, args.host, args.port + offset))
             print(f"{vendor} sandbox listening on {url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             while threading.main_thread().is_alive():
