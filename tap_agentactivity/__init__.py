@@ -1,0 +1,1 @@
+"""tap-agentactivity: LivePerson agent activity as exact 5-minute-grid intervals."""

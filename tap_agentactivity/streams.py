@@ -1,0 +1,309 @@
+"""The ``agent_activity`` stream: complete 5-minute slots (or whole fixed-grid intervals
+summed from them), one row per (interval end, agent, state, away reason or ``"none"``).
+
+Flow of one run: bookmark (minus lookback, floored by ``start_date``) -> timeframe ->
+one request with ``interval=5`` -> complete slots only -> rows -> bookmark = end of the
+last complete interval. State is the SDK's incremental state on ``interval_end``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+from collections.abc import Iterator
+from urllib.parse import quote
+
+from tap_agentactivity.client import LivePersonStream
+from tap_agentactivity.planning import (
+    API_INTERVAL_MINUTES,
+    MAX_TIMEFRAME_MINUTES,
+    SLOT,
+    Answer,
+    ShapeError,
+    Slot,
+    buckets,
+    ceil_grid,
+    complete_slots,
+    floor_grid,
+    plan_timeframe,
+)
+from tapkit import StateError, TapError, utc_iso
+
+API_VERSION = "1"
+NO_REASON = "none"
+#: Longer agent lists go in a POST body, as the docs advise.
+MAX_GET_AGENT_IDS_CHARS = 1000
+DURATIONS = {
+    "total": "total",
+    "chatting": "chatting",
+    "notChatting": "not_chatting",
+    "chattingInMaxConcurrency": "chatting_in_max_concurrency",
+}
+
+RowKey = tuple[str, int, str]
+
+
+def parse_instant(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def hours(delta: dt.timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.2f}"
+
+
+class AgentActivityStream(LivePersonStream):
+    """LivePerson agent state distribution per agent, state and away reason."""
+
+    name = "agent_activity"
+    path = "/operations/api/account/{account_id}/agentactivity"
+    primary_keys: t.ClassVar[list[str]] = [
+        "account_id",
+        "interval_end",
+        "agent_id",
+        "state_id",
+        "away_reason_id",
+    ]
+    replication_key = "interval_end"
+    is_sorted = True
+    # Lookback re-emits the last slots below the bookmark; keys make them upserts.
+    check_sorted = False
+    # STATE is written once the answer's complete intervals are out (see get_records).
+    STATE_MSG_FREQUENCY = 10**12
+
+    # -- settings ------------------------------------------------------------------------
+
+    @property
+    def interval_minutes(self) -> int:
+        return int(self._setting("interval_minutes", API_INTERVAL_MINUTES))
+
+    @property
+    def lookback(self) -> dt.timedelta:
+        return dt.timedelta(minutes=int(self._setting("lookback_minutes", 5)))
+
+    @property
+    def agent_ids(self) -> str:
+        value = self._setting("agent_ids", "all")
+        if isinstance(value, list):
+            value = ",".join(str(v).strip() for v in value)
+        return str(value).replace(" ", "") or "all"
+
+    def now(self) -> dt.datetime:
+        """The current instant (a seam for tests)."""
+        return dt.datetime.now(dt.UTC)
+
+    # -- planning ------------------------------------------------------------------------
+
+    def bookmark(self, context: t.Any) -> dt.datetime | None:
+        value = self.get_starting_replication_key_value(context)
+        if value in (None, ""):
+            return None
+        try:
+            return parse_instant(str(value))
+        except ValueError as exc:
+            msg = (
+                f"State for stream '{self.name}' has bookmark {value!r}, which is not a "
+                "date-time. Clear it with `meltano state clear <state_id>` (or fix the "
+                "state file) and run again."
+            )
+            raise StateError(msg) from exc
+
+    def floor(self) -> dt.datetime | None:
+        value = self.config.get("start_date")
+        if not value:
+            return None
+        return ceil_grid(parse_instant(str(value)), self.interval_minutes)
+
+    def fetch_from(self, bookmark: dt.datetime | None) -> dt.datetime | None:
+        """Where this run's rows start: bookmark minus lookback on the interval grid,
+        never before ``start_date``; None means "as far back as the API goes"."""
+        since = None
+        if bookmark is not None:
+            since = floor_grid(bookmark - self.lookback, self.interval_minutes)
+        floor = self.floor()
+        if floor is not None and (since is None or since < floor):
+            since = floor
+        return since
+
+    # -- requests ------------------------------------------------------------------------
+
+    @property
+    def activity_url(self) -> str:
+        return f"{self.url_base}/operations/api/account/{quote(self.account_id, safe='')}/agentactivity"
+
+    def fetch(self, timeframe: int) -> t.Any:
+        agents = self.agent_ids
+        params = {
+            "timeframe": str(timeframe),
+            "agentIds": agents,
+            "interval": str(API_INTERVAL_MINUTES),
+            "v": API_VERSION,
+        }
+        if agents != "all" and len(agents) > MAX_GET_AGENT_IDS_CHARS:
+            return self.send_json("POST", self.activity_url, json=params)
+        return self.send_json("GET", self.activity_url, params=params)
+
+    def answer(self, timeframe: int) -> Answer | None:
+        body = self.fetch(timeframe)
+        try:
+            return complete_slots(body, timeframe)
+        except ShapeError as exc:
+            msg = (
+                f"{self.vendor_name} answered agentactivity with an undocumented shape ({exc}); "
+                "the tap stops rather than load partial or overlapping intervals"
+            )
+            raise TapError(msg) from exc
+
+    def covering_answer(self, since: dt.datetime | None) -> Answer | None:
+        """An answer whose complete slots reach back to ``since`` (or as far as possible).
+
+        The timeframe is planned from the local clock; if the server's clock runs ahead the
+        first answer falls short, and the server's own now (its latest interval end) says
+        by how much, so one more request covers it.
+        """
+        timeframe = plan_timeframe(self.now(), since)
+        answer = self.answer(timeframe)
+        for _ in range(2):
+            if answer is None or since is None or since >= answer.complete_from:
+                break
+            if timeframe >= MAX_TIMEFRAME_MINUTES:
+                break
+            timeframe = plan_timeframe(answer.latest_end, since)
+            self.logger.info(
+                "%s: the server clock is ahead; asking again for %d minutes", self.name, timeframe
+            )
+            answer = self.answer(timeframe)
+        return answer
+
+    # -- rows ----------------------------------------------------------------------------
+
+    def slot_rows(self, slot: Slot) -> dict[RowKey, dict[str, t.Any]]:
+        """Rows of one slot keyed by (agent, state, reason); away reasons get rows of their own."""
+        out: dict[RowKey, dict[str, t.Any]] = {}
+        for agent_id, states in slot.per_agent.items():
+            if not isinstance(states, list):
+                continue
+            for state in states:
+                if not isinstance(state, dict) or "id" not in state:
+                    continue
+                state_id = int(state["id"])
+                name = state.get("name")
+                out[(str(agent_id), state_id, NO_REASON)] = self.values(name, state.get("value"))
+                for reason in state.get("reasons") or []:
+                    if isinstance(reason, dict) and reason.get("id") not in (None, ""):
+                        key = (str(agent_id), state_id, str(reason["id"]))
+                        out[key] = self.values(name, reason.get("value"))
+        return out
+
+    @staticmethod
+    def values(name: t.Any, value: t.Any) -> dict[str, t.Any]:
+        value = value if isinstance(value, dict) else {}
+        row: dict[str, t.Any] = {"state_name": name}
+        for api_name, column in DURATIONS.items():
+            raw = value.get(api_name)
+            row[column] = int(raw) if isinstance(raw, int | float) else None
+        return row
+
+    def interval_rows(
+        self, start: dt.datetime, end: dt.datetime, slots: list[Slot]
+    ) -> list[dict[str, t.Any]]:
+        """Rows of one whole interval: its slots' values summed per (agent, state, reason)."""
+        merged: dict[RowKey, dict[str, t.Any]] = {}
+        for slot in slots:
+            for key, values in self.slot_rows(slot).items():
+                acc = merged.get(key)
+                if acc is None:
+                    merged[key] = dict(values)
+                    continue
+                for column in DURATIONS.values():
+                    if values[column] is not None:
+                        acc[column] = (acc[column] or 0) + values[column]
+        common = {
+            "account_id": self.account_id,
+            "interval_start": utc_iso(start),
+            "interval_end": utc_iso(end),
+            "interval_minutes": int((end - start).total_seconds() // 60),
+        }
+        return [
+            {
+                **common,
+                "agent_id": agent,
+                "state_id": state,
+                "away_reason_id": reason,
+                **merged[(agent, state, reason)],
+            }
+            for agent, state, reason in sorted(merged, key=lambda k: (k[0], k[1], k[2]))
+        ]
+
+    # -- the sync ------------------------------------------------------------------------
+
+    def get_records(self, context: t.Any) -> Iterator[dict[str, t.Any]]:
+        bookmark = self.bookmark(context)
+        since = self.fetch_from(bookmark)
+        now = self.now()
+        if since is not None and since + SLOT > now:
+            self.logger.info(
+                "%s: nothing complete after %s yet (now %s); no request sent",
+                self.name,
+                since.isoformat(),
+                now.isoformat(),
+            )
+            return
+        answer = self.covering_answer(since)
+        if answer is None:
+            self.logger.warning("%s: the API answered with no intervals at all", self.name)
+            return
+        self.report_loss(bookmark, answer)
+        slots = [s for s in answer.slots if since is None or s.start >= since]
+        whole = buckets(slots, self.interval_minutes)
+        self.logger.info(
+            "%s: timeframe %d min, %d complete 5-minute slot(s), %d interval(s) of %d min",
+            self.name,
+            answer.timeframe,
+            len(slots),
+            len(whole),
+            self.interval_minutes,
+        )
+        for start, end, members in whole:
+            yield from self.interval_rows(start, end, members)
+        if whole:
+            last_end = whole[-1][1]
+            if bookmark is None or last_end > bookmark:
+                # Intervals where no agent was logged in have no rows, yet they are
+                # complete: move the SDK's bookmark to the last complete interval's end.
+                self._increment_stream_state(
+                    {self.replication_key: utc_iso(last_end)}, context=context
+                )
+            self._write_state_message()
+
+    def report_loss(self, bookmark: dt.datetime | None, answer: Answer) -> None:
+        """Warn with the exact span the API can no longer return (older than its 24 hours)."""
+        available = answer.complete_from
+        if bookmark is not None:
+            if bookmark < available:
+                self.logger.warning(
+                    "%s: the last run ended at %s, but LivePerson keeps only the last %d "
+                    "minutes: %s hours of agent activity (%s to %s UTC) are lost; continuing "
+                    "from %s. Run more often than every 24 hours to avoid gaps.",
+                    self.name,
+                    bookmark.isoformat(),
+                    MAX_TIMEFRAME_MINUTES,
+                    hours(available - bookmark),
+                    bookmark.isoformat(),
+                    available.isoformat(),
+                    available.isoformat(),
+                )
+            return
+        floor = self.floor()
+        if floor is not None and floor < available:
+            self.logger.warning(
+                "%s: start_date %s is older than the %d minutes LivePerson keeps: %s hours "
+                "(%s to %s UTC) are not available from this API; starting at %s.",
+                self.name,
+                floor.isoformat(),
+                MAX_TIMEFRAME_MINUTES,
+                hours(available - floor),
+                floor.isoformat(),
+                available.isoformat(),
+                available.isoformat(),
+            )
