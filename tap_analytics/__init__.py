@@ -1,0 +1,1 @@
+"""tap-analytics: the Dixa Analytics API as Singer streams."""

@@ -1,0 +1,317 @@
+"""Typed record fields: from a record's ``fieldsMetadata`` (plus the ``_type`` seen in a
+sample page) to JSON-schema columns, and from a ``MetricRecord`` to a flat row.
+
+Dixa wraps every record value in a typed field (``{"value": 4, "_type": "LongField"}``).
+The catalogue's ``fieldsMetadata`` names the fields but not their types, so discovery reads
+one sample page to learn each field's ``_type``. A field never seen in the sample becomes a
+text column (any primitive is stored as its text). A value whose type does not fit its
+column, a field missing from the schema and a field of an undocumented ``_type`` are kept,
+never dropped: the first two in ``unmapped_fields``, the last as JSON text in its column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import typing as t
+
+#: ``_type`` -> JSON schema of the unwrapped value (API-FACTS §2.4).
+FIELD_TYPES: dict[str, dict[str, t.Any]] = {
+    "BooleanField": {"type": ["boolean", "null"]},
+    "DoubleField": {"type": ["number", "null"]},
+    "InstantField": {"type": ["string", "null"], "format": "date-time"},
+    "IntField": {"type": ["integer", "null"]},
+    "LongField": {"type": ["integer", "null"]},
+    "StringField": {"type": ["string", "null"]},
+    "TimestampField": {"type": ["string", "null"], "format": "date-time"},
+    "UUIDField": {"type": ["string", "null"]},
+}
+LIST_TYPE = "ListField"
+#: Types whose values carry a human ``label`` (a ``<column>_label`` column).
+LABELLED = {"StringField", "UUIDField"}
+TEXT: dict[str, t.Any] = {"type": ["string", "null"]}
+#: Natural ids, in order of preference, when the metadata marks them non-nullable.
+NATURAL_IDS = ("id", "csid", "conversation_id")
+HASH_KEY = "record_hash"
+
+#: Columns every record stream has (a field with one of these names gets ``_field``).
+FIXED_COLUMNS: dict[str, dict[str, t.Any]] = {
+    "record_id": {"type": ["string"], "description": "The Dixa record id of this stream."},
+    "window_start": {
+        "type": ["string"],
+        "format": "date-time",
+        "description": "Start of the day window (UTC instant of local midnight).",
+    },
+    "window_end": {
+        "type": ["string"],
+        "format": "date-time",
+        "description": "End of the day window, exclusive.",
+    },
+    "window_date": {
+        "type": ["string"],
+        "format": "date",
+        "description": "Local date of the window.",
+    },
+    "timezone": {"type": ["string"], "description": "IANA timezone the window and request used."},
+    "primary_timestamp": {
+        "type": ["string", "null"],
+        "format": "date-time",
+        "description": "The record's primaryTimestampField.timestamp.",
+    },
+    "primary_timestamp_field": {
+        "type": ["string", "null"],
+        "description": "The record's primaryTimestampField.name.",
+    },
+    "unmapped_fields": {
+        "type": ["object", "null"],
+        "properties": {},
+        "additionalProperties": True,
+        "description": "Raw typed fields that have no column or did not fit their column's type.",
+    },
+    HASH_KEY: {
+        "type": ["string"],
+        "description": "SHA-256 of the record's content (key when no natural id).",
+    },
+    "value": {
+        "type": ["string", "null"],
+        "description": "The record's own value (MetricRecord.value).",
+    },
+}
+RESERVED = set(FIXED_COLUMNS) | {"value_label"}
+
+
+def column_name(field: str) -> str:
+    """The column of a field: lower snake case; ``_field`` appended on a clash."""
+    name = re.sub(r"[^0-9a-zA-Z_]+", "_", field).strip("_").lower() or "field"
+    if name[0].isdigit():
+        name = f"f_{name}"
+    return f"{name}_field" if name in RESERVED else name
+
+
+def stream_name(record_id: str, taken: set[str]) -> str:
+    """A stream per record id, named after it; ``record_`` prefixed on a clash."""
+    name = re.sub(r"[^0-9a-zA-Z_]+", "_", record_id).strip("_").lower() or "record"
+    return f"record_{name}" if name in taken else name
+
+
+def observed_types(rows: t.Iterable[dict[str, t.Any]]) -> dict[str, dict[str, t.Any]]:
+    """``{field name: first non-null typed field seen}`` plus ``"\x00value"`` for the
+    record's own value."""
+    seen: dict[str, dict[str, t.Any]] = {}
+    for row in rows:
+        value = row.get("value")
+        if isinstance(value, dict) and "_type" in value:
+            seen.setdefault("\x00value", value)
+        for item in row.get("fields") or []:
+            field = item.get("field") if isinstance(item, dict) else None
+            if isinstance(field, dict) and "_type" in field and item.get("name"):
+                name = str(item["name"])
+                known = seen.get(name)
+                # A list's item type needs a list with items.
+                if known is None or (known.get("_type") == LIST_TYPE and not known.get("values")):
+                    seen[name] = field
+    return seen
+
+
+def _list_item_type(sample: dict[str, t.Any]) -> str | None:
+    items = sample.get("values") or []
+    kinds = {i.get("_type") for i in items if isinstance(i, dict)}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
+def column_schemas(
+    name: str, sample: dict[str, t.Any] | None, description: str | None
+) -> dict[str, dict[str, t.Any]]:
+    """The column(s) of one field: its value, and a label column where labels exist."""
+    col = column_name(name)
+    kind = sample.get("_type") if sample else None
+    out: dict[str, dict[str, t.Any]]
+    if kind == LIST_TYPE:
+        assert sample is not None
+        item_kind = _list_item_type(sample)
+        items = dict(FIELD_TYPES.get(item_kind or "", TEXT))
+        out = {col: {"type": ["array", "null"], "items": items}}
+        if item_kind in LABELLED:
+            out[f"{col}_label"] = {"type": ["array", "null"], "items": dict(TEXT)}
+    elif kind in FIELD_TYPES:
+        out = {col: dict(FIELD_TYPES[kind])}
+        if kind in LABELLED:
+            out[f"{col}_label"] = dict(TEXT)
+    else:
+        # Unseen in the sample, or an undocumented ``_type``: text, and a label column
+        # in case its values carry one.
+        out = {col: dict(TEXT), f"{col}_label": dict(TEXT)}
+    if description:
+        out[col]["description"] = description
+    return out
+
+
+def natural_key(metadata: list[dict[str, t.Any]]) -> str | None:
+    """The column of the record's natural id, if its metadata has one that is never null."""
+    names = {m.get("field"): m for m in metadata}
+    for candidate in NATURAL_IDS:
+        meta = names.get(candidate)
+        if meta is not None and meta.get("nullable") is False:
+            return column_name(candidate)
+    return None
+
+
+def record_schema(
+    record: dict[str, t.Any], sample_rows: list[dict[str, t.Any]]
+) -> tuple[dict[str, t.Any], str]:
+    """The JSON schema of a record's stream, and its key column."""
+    seen = observed_types(sample_rows)
+    metadata = [
+        m for m in record.get("fieldsMetadata") or [] if isinstance(m, dict) and m.get("field")
+    ]
+    key = natural_key(metadata) or HASH_KEY
+    props: dict[str, dict[str, t.Any]] = {
+        k: dict(v) for k, v in FIXED_COLUMNS.items() if k not in (HASH_KEY, "value")
+    }
+    if key == HASH_KEY:
+        props[HASH_KEY] = dict(FIXED_COLUMNS[HASH_KEY])
+    if "\x00value" in seen:
+        kind = seen["\x00value"].get("_type")
+        props["value"] = {
+            **FIELD_TYPES.get(str(kind), TEXT),
+            "description": FIXED_COLUMNS["value"]["description"],
+        }
+        if kind in LABELLED:
+            props["value_label"] = dict(TEXT)
+    for meta in metadata:
+        name = str(meta["field"])
+        props.update(column_schemas(name, seen.get(name), meta.get("description")))
+    if key != HASH_KEY:
+        props[key]["type"] = [x for x in props[key]["type"] if x != "null"]
+    schema = {
+        "type": "object",
+        "title": str(record["id"]),
+        "description": str(record.get("description") or ""),
+        "properties": props,
+    }
+    return schema, key
+
+
+# -- rows -----------------------------------------------------------------------------------
+
+
+def _types(column: dict[str, t.Any]) -> set[str]:
+    kind = column.get("type", [])
+    return {kind} if isinstance(kind, str) else set(kind)
+
+
+def fits(value: t.Any, column: dict[str, t.Any]) -> bool:
+    kinds = _types(column)
+    if value is None:
+        return "null" in kinds
+    if isinstance(value, bool):
+        return "boolean" in kinds
+    if isinstance(value, int):
+        return bool(kinds & {"integer", "number"})
+    if isinstance(value, float):
+        return "number" in kinds
+    if isinstance(value, str):
+        return "string" in kinds
+    if isinstance(value, list):
+        return "array" in kinds and all(fits(v, column.get("items", {})) for v in value)
+    return "object" in kinds
+
+
+def unwrap(field: dict[str, t.Any]) -> tuple[t.Any, t.Any]:
+    """(value, label) of a documented typed field."""
+    kind = field.get("_type")
+    if kind == LIST_TYPE:
+        items = [i for i in field.get("values") or [] if isinstance(i, dict)]
+        values = [unwrap(i)[0] for i in items]
+        labels = [i.get("label") for i in items]
+        return values, labels
+    if kind == "TimestampField":
+        return field.get("timestamp"), None
+    return field.get("value"), field.get("label")
+
+
+def canonical(obj: t.Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def content_hash(row: dict[str, t.Any]) -> str:
+    content = {k: row.get(k) for k in ("primaryTimestampField", "value", "fields")}
+    return hashlib.sha256(canonical(content).encode()).hexdigest()
+
+
+class RowBuilder:
+    """Flattens ``MetricRecord`` objects into rows of one record stream's schema."""
+
+    def __init__(self, schema: dict[str, t.Any], warn: t.Callable[[str], None]) -> None:
+        self.props: dict[str, dict[str, t.Any]] = schema.get("properties", {})
+        self._warn = warn
+        self._warned: set[tuple[str, str]] = set()
+
+    def warn_once(self, key: tuple[str, str], message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            self._warn(message)
+
+    def put(
+        self, row: dict[str, t.Any], unmapped: dict[str, t.Any], col: str, name: str, field: t.Any
+    ) -> None:
+        if not isinstance(field, dict):
+            return  # a null nullable field comes without ``field``
+        kind = str(field.get("_type"))
+        column = self.props.get(col)
+        if column is None:
+            unmapped[name] = field
+            self.warn_once(
+                ("column", name), f"field '{name}' ({kind}) has no column; kept in unmapped_fields"
+            )
+            return
+        text_column = "string" in _types(column)
+        if kind != LIST_TYPE and kind not in FIELD_TYPES:
+            self.warn_once(
+                ("type", f"{name}:{kind}"),
+                f"field '{name}' has the undocumented type '{kind}'; kept as JSON text",
+            )
+            if text_column:
+                row[col] = canonical(field)
+            else:
+                unmapped[name] = field
+            return
+        value, label = unwrap(field)
+        if not fits(value, column) and text_column and not isinstance(value, list | dict):
+            value = canonical(value)  # a primitive in a text column (a field the sample missed)
+        if not fits(value, column):
+            unmapped[name] = field
+            self.warn_once(
+                ("fit", f"{name}:{kind}"),
+                f"field '{name}' ({kind}) does not fit its {column.get('type')} column; kept in unmapped_fields",
+            )
+            return
+        row[col] = value
+        label_col = self.props.get(f"{col}_label")
+        if label_col is not None and label is not None and fits(label, label_col):
+            row[f"{col}_label"] = label
+
+    def build(self, raw: dict[str, t.Any], base: dict[str, t.Any]) -> dict[str, t.Any]:
+        row = dict(base)
+        for name in self.props:
+            row.setdefault(name, None)
+        unmapped: dict[str, t.Any] = {}
+        primary = raw.get("primaryTimestampField") or {}
+        row["primary_timestamp"] = primary.get("timestamp")
+        row["primary_timestamp_field"] = primary.get("name")
+        if "value" in raw:
+            self.put(row, unmapped, "value", "value", raw["value"])
+        for item in raw.get("fields") or []:
+            if isinstance(item, dict) and item.get("name"):
+                self.put(
+                    row,
+                    unmapped,
+                    column_name(str(item["name"])),
+                    str(item["name"]),
+                    item.get("field"),
+                )
+        if HASH_KEY in self.props:
+            row[HASH_KEY] = content_hash(raw)
+        row["unmapped_fields"] = unmapped or None
+        return row

@@ -1,0 +1,266 @@
+"""Dixa Analytics streams.
+
+* ``metrics`` and ``records``: the two catalogues, full table.
+* ``filter_values``: the values of every filter attribute the catalogues name.
+* ``metric_data``: one aggregated value per (metric, local day, measure), incremental.
+* one stream per record id (``closed_conversations``, ``ratings``, ...): the unaggregated
+  rows of each local day, every page of them, with typed columns (see :mod:`fields`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing as t
+from collections.abc import Iterable, Iterator
+
+from singer_sdk import StreamSchema
+
+from tap_analytics.client import SCHEMAS, DixaStream
+from tap_analytics.fields import HASH_KEY, RowBuilder, canonical
+from tapkit import DateWindowStream, TapError, Window, WindowPolicy
+
+if t.TYPE_CHECKING:
+    from tap_analytics.tap import TapAnalytics
+
+
+def rfc3339(moment: dt.datetime) -> str:
+    """UTC with ``Z``: the only offset Dixa's own examples use."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class AnalyticsStream(DixaStream):
+    @property
+    def analytics_tap(self) -> TapAnalytics:
+        return t.cast("TapAnalytics", self._tap)
+
+
+# -- catalogues --------------------------------------------------------------------------
+
+
+class CatalogueStream(AnalyticsStream):
+    """A GET catalogue, every page; full table, key ``id``."""
+
+    primary_keys: t.ClassVar[list[str]] = ["id"]
+    replication_key = None
+    schema = StreamSchema(SCHEMAS)
+    catalogue: t.ClassVar[str]
+
+    def get_records(self, context: t.Any) -> Iterator[dict[str, t.Any]]:
+        yield from self.analytics_tap.catalogue(self.catalogue)
+
+
+class MetricsStream(CatalogueStream):
+    name = "metrics"
+    path = "/metrics"
+    catalogue = "metrics"
+
+
+class RecordsStream(CatalogueStream):
+    name = "records"
+    path = "/records"
+    catalogue = "records"
+
+
+class FilterValuesStream(AnalyticsStream):
+    """Values of every filter attribute named in either catalogue."""
+
+    name = "filter_values"
+    path = "/filter/{attribute}"
+    primary_keys: t.ClassVar[list[str]] = ["attribute", "value"]
+    replication_key = None
+    schema = StreamSchema(SCHEMAS)
+
+    def get_records(self, context: t.Any) -> Iterator[dict[str, t.Any]]:
+        for attribute in self.analytics_tap.filter_attributes():
+            url = self.analytics_url("filter", attribute)
+            for page in self.pages("GET", url, what=f"filter values of '{attribute}'"):
+                for item in page:
+                    if not isinstance(item, dict) or item.get("value") is None:
+                        continue
+                    yield {
+                        "attribute": attribute,
+                        "value": str(item["value"]),
+                        "label": item.get("label"),
+                    }
+
+
+# -- day-windowed data -------------------------------------------------------------------
+
+
+class DayWindowStream(AnalyticsStream, DateWindowStream):
+    """One request (or one paged series) per local day of the configured timezone."""
+
+    window_policy = WindowPolicy(max_days=1)
+
+    def period_body(
+        self, ident: str, window: Window, filters: dict[str, list[str]]
+    ) -> dict[str, t.Any]:
+        body: dict[str, t.Any] = {
+            "id": ident,
+            # Half-open [local midnight, next local midnight), sent as UTC instants.
+            "periodFilter": {
+                "_type": "Interval",
+                "start": rfc3339(window.start),
+                "end": rfc3339(window.end),
+            },
+            "timezone": str(self.tz.key),
+        }
+        if filters:
+            body["filters"] = [
+                {"attribute": k, "values": list(v)} for k, v in sorted(filters.items())
+            ]
+        return body
+
+
+class MetricDataStream(DayWindowStream):
+    """``POST /metrics`` per metric id (a partition each) per day: every measure the
+    metric offers, one row per measure."""
+
+    name = "metric_data"
+    path = "/metrics"
+    primary_keys: t.ClassVar[list[str]] = ["metric_id", "window_start", "measure"]
+    schema = StreamSchema(SCHEMAS)
+    _warned: set[str]
+
+    @property
+    def partitions(self) -> list[dict[str, t.Any]] | None:
+        return [{"metric_id": metric_id} for metric_id in self.analytics_tap.metric_ids()]
+
+    def records_for_window(
+        self, window: Window, context: t.Mapping[str, t.Any] | None
+    ) -> Iterable[dict[str, t.Any]]:
+        assert context is not None
+        metric_id = str(context["metric_id"])
+        entry = self.analytics_tap.catalogue_entry("metrics", metric_id)
+        measures = [str(a["measure"]) for a in entry.get("aggregations") or [] if a.get("measure")]
+        if not measures:
+            return []
+        filters = self.analytics_tap.filters_for(entry)
+        body = self.period_body(metric_id, window, filters)
+        body["aggregations"] = measures
+        payload = self.send_json("POST", self.analytics_url("metrics"), json=body)
+        data = payload.get("data") if isinstance(payload, dict) else None
+        if not isinstance(data, dict):
+            raise self.malformed(f"metric '{metric_id}'", payload)
+        by_measure = {
+            a.get("measure"): a for a in data.get("aggregates") or [] if isinstance(a, dict)
+        }
+        base = {
+            **self.window_columns(window),
+            "metric_id": metric_id,
+            "filters": filters or None,
+        }
+        rows = []
+        for measure in measures:
+            rows.append({**base, "measure": measure, **self.typed_value(by_measure.get(measure))})
+        return rows
+
+    def typed_value(self, aggregate: dict[str, t.Any] | None) -> dict[str, t.Any]:
+        out: dict[str, t.Any] = {
+            "value": None,
+            "value_type": None,
+            "presence_durations": None,
+            "raw_value": None,
+        }
+        if aggregate is None:
+            return out
+        kind = aggregate.get("_type")
+        value = aggregate.get("value")
+        out["value_type"] = kind
+        if kind == "AgentPresenceDurationValue" or isinstance(value, list):
+            out["presence_durations"] = [
+                {
+                    "status": (d.get("status") or {}).get("status"),
+                    "status_description": (d.get("status") or {}).get("description"),
+                    "value": d.get("value"),
+                }
+                for d in value or []
+                if isinstance(d, dict)
+            ]
+            return out
+        if kind not in ("LongAggregateValue", "DoubleAggregateValue"):
+            if not hasattr(self, "_warned"):
+                self._warned = set()
+            if str(kind) not in self._warned:
+                self._warned.add(str(kind))
+                self.logger.warning(
+                    "%s: aggregate of undocumented type %r kept in raw_value", self.name, kind
+                )
+            out["raw_value"] = canonical(aggregate)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out["value"] = value
+        return out
+
+
+class RecordDataStream(DayWindowStream):
+    """One record id's unaggregated rows, day by day, every page of each day."""
+
+    path = "/records"
+
+    def __init__(
+        self,
+        tap: t.Any,
+        *,
+        name: str,
+        schema: dict[str, t.Any],
+        record_id: str,
+        key: str,
+    ) -> None:
+        super().__init__(tap=tap, schema=schema, name=name)
+        self.record_id = record_id
+        self.primary_keys = [key]
+        self.replication_key = "window_start"
+        self._builder: RowBuilder | None = None
+        self._duplicates_warned = False
+
+    @property
+    def builder(self) -> RowBuilder:
+        if self._builder is None:
+            # The catalog handed in (if any) is the schema the warehouse has.
+            self._builder = RowBuilder(
+                self.effective_schema, lambda msg: self.logger.warning("%s: %s", self.name, msg)
+            )
+        return self._builder
+
+    def records_for_window(
+        self, window: Window, context: t.Mapping[str, t.Any] | None
+    ) -> Iterable[dict[str, t.Any]]:
+        filters = self.analytics_tap.record_filters(self.record_id)
+        body = self.period_body(self.record_id, window, filters)
+        base = {**self.window_columns(window), "record_id": self.record_id}
+        key = self.primary_keys[0]
+        rows: list[dict[str, t.Any]] = []
+        seen: set[t.Any] = set()
+        url = self.analytics_url("records")
+        for page in self.pages("POST", url, body=body, what=f"records of '{self.record_id}'"):
+            for raw in page:
+                if not isinstance(raw, dict):
+                    raise self.malformed(f"records of '{self.record_id}'", raw)
+                row = self.builder.build(raw, base)
+                if row.get(key) is None:
+                    msg = (
+                        f"{self.vendor_name} sent a '{self.record_id}' record without its id "
+                        f"field '{key}' (marked non-nullable in fieldsMetadata); the tap stops "
+                        "rather than load a row without a key"
+                    )
+                    raise TapError(msg)
+                if row[key] in seen and not self._duplicates_warned:
+                    self._duplicates_warned = True
+                    self.logger.warning(
+                        "%s: '%s' repeats within one day; later rows replace earlier ones in the warehouse",
+                        self.name,
+                        key,
+                    )
+                seen.add(row[key])
+                rows.append(row)
+        return rows
+
+
+FIXED_STREAMS: list[type[AnalyticsStream]] = [
+    MetricsStream,
+    RecordsStream,
+    FilterValuesStream,
+    MetricDataStream,
+]
+FIXED_NAMES = {"metrics", "records", "filter_values", "metric_data"}
+__all__ = ["FIXED_NAMES", "FIXED_STREAMS", "HASH_KEY", "RecordDataStream"]
