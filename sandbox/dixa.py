@@ -80,7 +80,7 @@ class DixaApp(SandboxApp):
         super().__init__(rate_limit=(rate_limit_max, rate_limit_window))
         self.seed = seed
         self.token = token
-        #: When set, every record row gets a ``sentiment`` field of this undocumented type.
+        #: When set, every record has a ``sentiment`` field of this undocumented type.
         self.extra_field_type = extra_field_type
         self._key_secret = hashlib.sha256(f"dixa-page-keys-{seed}".encode()).digest()
         #: (path, request digest, offset) -> times that page was served.
@@ -184,9 +184,15 @@ class DixaApp(SandboxApp):
         self.authenticate(req)
         return self.paged(req, data.METRICS, self.digest(req))
 
+    def record_entries(self) -> list[dict[str, t.Any]]:
+        if not self.extra_field_type:
+            return data.RECORDS
+        extra = {"field": "sentiment", "description": "Sentiment analysis", "nullable": True}
+        return [{**r, "fieldsMetadata": [*r["fieldsMetadata"], extra]} for r in data.RECORDS]
+
     def records_catalogue(self, req: Request) -> Response:
         self.authenticate(req)
-        return self.paged(req, data.RECORDS, self.digest(req))
+        return self.paged(req, self.record_entries(), self.digest(req))
 
     def metric_description(self, req: Request, metric_id: str) -> Response:
         self.authenticate(req)
@@ -197,7 +203,7 @@ class DixaApp(SandboxApp):
 
     def record_description(self, req: Request, record_id: str) -> Response:
         self.authenticate(req)
-        entry = data.record(record_id)
+        entry = next((r for r in self.record_entries() if r["id"] == record_id), None)
         if entry is None:
             raise bad_request("Invalid value extracted from request context")
         return json_response({"data": entry})
