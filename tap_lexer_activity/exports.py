@@ -495,6 +495,8 @@ class ExportStream(ReportStream):
         declared = self.declared_columns
         plan = self.check_header(plan_columns(header, declared), declared, where)
         width = len(plan)
+        # A declared column missing from this file is null, explicitly.
+        base.update(dict.fromkeys(set(declared) - {c.prop for c in plan if c.prop}))
         id_index = next(
             (i for i, c in enumerate(plan) if c.prop and c.prop == self.id_column), None
         )
