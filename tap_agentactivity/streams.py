@@ -94,10 +94,16 @@ class AgentActivityStream(LivePersonStream):
 
     # -- planning ------------------------------------------------------------------------
 
+    def compare_start_date(self, value: str, start_date_value: str) -> str:
+        """Keep the bookmark as it is: ``start_date`` is applied as a floor in
+        :meth:`fetch_from`, after the lookback, so a bookmark is never mistaken for it."""
+        return value
+
     def bookmark(self, context: t.Any) -> dt.datetime | None:
+        """The stored bookmark (end of the last complete interval), None on a first run."""
         value = self.get_starting_replication_key_value(context)
-        if value in (None, ""):
-            return None
+        if value in (None, "") or value == self.config.get("start_date"):
+            return None  # no state: the SDK hands back start_date itself
         try:
             return parse_instant(str(value))
         except ValueError as exc:
@@ -279,7 +285,8 @@ class AgentActivityStream(LivePersonStream):
     def report_loss(self, bookmark: dt.datetime | None, answer: Answer) -> None:
         """Warn with the exact span the API can no longer return (older than its 24 hours)."""
         available = answer.complete_from
-        if bookmark is not None:
+        floor = self.floor()
+        if bookmark is not None and (floor is None or bookmark >= floor):
             if bookmark < available:
                 self.logger.warning(
                     "%s: the last run ended at %s, but LivePerson keeps only the last %d "
@@ -294,7 +301,6 @@ class AgentActivityStream(LivePersonStream):
                     available.isoformat(),
                 )
             return
-        floor = self.floor()
         if floor is not None and floor < available:
             self.logger.warning(
                 "%s: start_date %s is older than the %d minutes LivePerson keeps: %s hours "
