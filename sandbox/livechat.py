@@ -357,28 +357,33 @@ class LiveChatApp(SandboxApp):
         """(key, start, end) of every period of ``[start, stop)`` in ``tz``, clipped."""
         if distribution == "day-hours":
             raise invalid("distribution: day-hours is not available in this simulator")
+        # Compare instants in UTC: aware datetimes sharing a tzinfo compare by wall clock
+        # and ignore `fold`, which would lose the repeated hour of a DST fall-back.
+        start, stop = start.astimezone(dt.UTC), stop.astimezone(dt.UTC)
         out: dict[str, tuple[dt.datetime, dt.datetime]] = {}
         first = start.astimezone(tz).date()
-        cursor = dt.datetime(first.year, first.month, first.day, tzinfo=tz)
+        local = dt.datetime(first.year, first.month, first.day, tzinfo=tz)
         if distribution == "year":
-            cursor = cursor.replace(month=1, day=1)
+            local = local.replace(month=1, day=1)
         elif distribution == "month":
-            cursor = cursor.replace(day=1)
+            local = local.replace(day=1)
+        cursor = local.astimezone(dt.UTC)
         while cursor < stop:
+            local = cursor.astimezone(tz)
             if distribution == "hour":
-                nxt = (cursor.astimezone(dt.UTC) + HOUR).astimezone(tz)
-                key = cursor.strftime("%Y-%m-%d %H:%M:%S")
+                nxt = cursor + HOUR
+                key = local.strftime("%Y-%m-%d %H:%M:%S")
             elif distribution == "day":
-                day = cursor.date() + dt.timedelta(days=1)
-                nxt = dt.datetime(day.year, day.month, day.day, tzinfo=tz)
-                key = cursor.strftime("%Y-%m-%d")
+                day = local.date() + dt.timedelta(days=1)
+                nxt = dt.datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(dt.UTC)
+                key = local.strftime("%Y-%m-%d")
             elif distribution == "month":
-                year, month = divmod(cursor.month, 12)
-                nxt = cursor.replace(year=cursor.year + year, month=month + 1)
-                key = cursor.strftime("%Y-%m")
+                year, month = divmod(local.month, 12)
+                nxt = local.replace(year=local.year + year, month=month + 1).astimezone(dt.UTC)
+                key = local.strftime("%Y-%m")
             else:
-                nxt = cursor.replace(year=cursor.year + 1)
-                key = cursor.strftime("%Y")
+                nxt = local.replace(year=local.year + 1).astimezone(dt.UTC)
+                key = local.strftime("%Y")
             a, b = max(cursor, start), min(nxt, stop)
             if b > a:
                 # A repeated wall-clock hour (DST fall-back) has one key: both hours merge.

@@ -185,7 +185,7 @@ class DistributedStream(ReportStream):
         out: dict[dt.datetime, tuple[str, dt.datetime]] = {}
         labels: dict[str, dt.datetime] = {}
         cursor = window.start.astimezone(dt.UTC)
-        stop = min(window.end, bounds[1] + SECOND)
+        stop = min(window.end.astimezone(dt.UTC), (bounds[1] + SECOND).astimezone(dt.UTC))
         while cursor < stop:
             local = cursor.astimezone(self.tz)
             label = local.strftime("%Y-%m-%d %H:%M:%S")
