@@ -170,7 +170,10 @@ class TapAgentActivity(KitTap):
             ]
         missing = [name for name in OAUTH_SETTINGS if name not in given]
         if missing:
-            return [f"{name}: required with the other OAuth 1.0a settings" for name in missing]
+            return [
+                f"{', '.join(missing)}: missing; OAuth 1.0a needs all four of "
+                f"{', '.join(OAUTH_SETTINGS)} (set: {', '.join(given)})"
+            ]
         return []
 
 
