@@ -44,8 +44,8 @@ class ReportStream(LiveChatStream):
     method: t.ClassVar[str]
     #: Which documented filter set applies: chats, greetings, agents, tags, customers.
     family: t.ClassVar[str] = "chats"
-    #: The first API version that has the method.
-    since_version: t.ClassVar[str] = "3.4"
+    #: The first API version that has the method (older versions skip the stream).
+    since_version: t.ClassVar[str] = "0.0"
     #: Whether the request takes ``distribution`` (the report is keyed by period).
     distributed: t.ClassVar[bool] = False
 
