@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin, urlparse
 
 import requests
+from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_lexer_activity.streams import REPORTS_PATH, NpsFormsMixin, ReportStream
 from tapkit import TapError, Window, WindowPolicy, plan_windows, utc_iso
@@ -263,6 +264,9 @@ class ExportStream(ReportStream):
     id_column: t.ClassVar[str | None] = None
     primary_keys: t.ClassVar[list[str]] = ["row_key"]
     replication_key = "window_start"
+    # Records are built already typed from the schema (see converter_for); the SDK's
+    # per-value conformance pass would cost ~40% of the throughput for nothing.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
