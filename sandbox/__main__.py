@@ -40,7 +40,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8701)
     parser.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE",
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help="factory option, e.g. --set rate_limit_window=5 (values are JSON when they parse)",
     )
     args = parser.parse_args()

@@ -10,7 +10,8 @@ so tests that drive a subprocess (``meltano run``) can inject them:
 
 Fault kinds: ``status`` (any status, optional ``retry_after``), ``reset`` (drop the
 connection without answering), ``delay`` (answer after ``seconds``), ``truncate`` (send
-less body than Content-Length says), ``html`` (200 with an HTML error page).
+less body than Content-Length says), ``html`` (200 with an HTML error page). Any fault
+may wait for ``after`` matching requests before it fires, ``count`` times.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ class Fault:
     retry_after: float | None = None
     seconds: float = 0.0
     body: t.Any = None
+    #: let this many matching requests through before the fault starts firing
+    after: int = 0
 
     def matches(self, req: Request) -> bool:
         return self.path is None or re.search(self.path, req.path) is not None
@@ -104,6 +107,9 @@ class FaultPlan:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(req):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
                     fault.count -= 1
                     if fault.count <= 0:
                         self._faults.remove(fault)

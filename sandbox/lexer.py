@@ -99,11 +99,16 @@ class LexerApp(SandboxApp):
     def authenticate(self, req: Request) -> str:
         token = req.header("Auth-Api-Token")
         if not token:
-            raise HTTPError(401, {"error": "Unauthorized", "message": "Missing authentication data"})
+            raise HTTPError(
+                401, {"error": "Unauthorized", "message": "Missing authentication data"}
+            )
         if token != self.token:
             raise HTTPError(
                 401,
-                {"error": "Unauthorized - api token not matching", "message": "Your API token provided is not valid"},
+                {
+                    "error": "Unauthorized - api token not matching",
+                    "message": "Your API token provided is not valid",
+                },
             )
         limited = self.rate_limited(token)
         if limited is not None:
@@ -164,20 +169,32 @@ class LexerApp(SandboxApp):
             raise HTTPError(404, {"error": "Not found", "message": "malformed request"})
         kind = body.get("type")
         if kind not in AGGREGATE_TYPES | SERIES_TYPES | EXPORT_TYPES:
-            raise HTTPError(400, {"error": "Invalid report - invalid type", "message": "Chart type provided is invalid"})
+            raise HTTPError(
+                400,
+                {
+                    "error": "Invalid report - invalid type",
+                    "message": "Chart type provided is invalid",
+                },
+            )
         start = parse_lexer_time(body.get("date_from"), "date_from")
         end = parse_lexer_time(body.get("date_to"), "date_to")
         if start > self.now():
             raise HTTPError(
                 400,
-                {"error": "Invalid report - starting date is a future date", "message": "Starting date must be in the past"},
+                {
+                    "error": "Invalid report - starting date is a future date",
+                    "message": "Starting date must be in the past",
+                },
             )
         if end < start:
             raise HTTPError(404, {"error": "Not found", "message": "date_to is before date_from"})
         if end > add_months(start, 12):
             raise HTTPError(
                 400,
-                {"error": "Invalid report - date range is too long", "message": "Your date range must be not greater than 12 months"},
+                {
+                    "error": "Invalid report - date range is too long",
+                    "message": "Your date range must be not greater than 12 months",
+                },
             )
         if kind in NPS_TYPES:
             form = body.get("form")
@@ -211,7 +228,11 @@ class LexerApp(SandboxApp):
             return data.nps_summary(subs, body.get("nps_category", "all"))
         if kind in ("case_summary", "case_classifications"):
             cases = data.cases_closed(seed, start, stop)
-            return data.case_summary(cases) if kind == "case_summary" else data.case_classifications(cases)
+            return (
+                data.case_summary(cases)
+                if kind == "case_summary"
+                else data.case_classifications(cases)
+            )
         msgs = data.messages(seed, start, stop)
         if kind == "summary":
             return data.summary(msgs)
@@ -223,7 +244,9 @@ class LexerApp(SandboxApp):
             return data.classifications(msgs)
         return data.user_summary(msgs)
 
-    def buckets(self, start: dt.datetime, stop: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
+    def buckets(
+        self, start: dt.datetime, stop: dt.datetime
+    ) -> list[tuple[dt.datetime, dt.datetime]]:
         """Buckets in the request's own UTC offset: days, or hours under 4 days."""
         step = dt.timedelta(hours=1) if stop - start < HOURLY_BELOW else dt.timedelta(days=1)
         tz = start.tzinfo
@@ -237,7 +260,9 @@ class LexerApp(SandboxApp):
             cursor += step
         return out
 
-    def series(self, kind: str, start: dt.datetime, stop: dt.datetime, body: dict[str, t.Any]) -> t.Any:
+    def series(
+        self, kind: str, start: dt.datetime, stop: dt.datetime, body: dict[str, t.Any]
+    ) -> t.Any:
         seed = self.seed
         buckets = self.buckets(start, stop)
 
@@ -250,7 +275,11 @@ class LexerApp(SandboxApp):
                 msgs = data.messages(seed, b_start.timestamp(), b_end.timestamp())
                 for row in data.state_totals(msgs):
                     out.setdefault(row["state"], []).append(
-                        {"state": row["state"], "value": row["volume"], "date_range": label(b_start)}
+                        {
+                            "state": row["state"],
+                            "value": row["volume"],
+                            "date_range": label(b_start),
+                        }
                     )
             return out
         if kind == "response_volume":

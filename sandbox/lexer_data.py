@@ -138,7 +138,9 @@ def hour_cases(seed: int, hour: int) -> tuple[Case, ...]:
                 first_reply_time=first,
                 agent_interactions=rng.randint(1, 5),
                 agents_involved=rng.randint(1, 2),
-                classification_ids=tuple(sorted(rng.sample(sorted(CLASSIFICATIONS), rng.randint(0, 2)))),
+                classification_ids=tuple(
+                    sorted(rng.sample(sorted(CLASSIFICATIONS), rng.randint(0, 2)))
+                ),
             )
         )
     return tuple(out)
@@ -281,9 +283,16 @@ def classifications(msgs: list[Message]) -> list[dict[str, t.Any]]:
         for state in STATES:
             n = sum(1 for m in tagged if m.state == state)
             if n:
-                out.append({"classification_id": cid, "classification": name, "state": state, "volume": n})
+                out.append(
+                    {"classification_id": cid, "classification": name, "state": state, "volume": n}
+                )
         out.append(
-            {"classification_id": cid, "classification": name, "state": "all_states", "volume": len(tagged)}
+            {
+                "classification_id": cid,
+                "classification": name,
+                "state": "all_states",
+                "volume": len(tagged),
+            }
         )
     return out
 
@@ -319,7 +328,9 @@ def user_summary(msgs: list[Message]) -> list[dict[str, t.Any]]:
                 "fraction_responded_to": responded / len(mine),
                 "fraction_responded_to_in_private": (private / len(mine)),
                 "fraction_broke_sla": (s["broke_sla"] / responded) if responded else 0.0,
-                "fraction_broke_action_sla": (s["broke_action_sla"] / responded) if responded else 0.0,
+                "fraction_broke_action_sla": (s["broke_action_sla"] / responded)
+                if responded
+                else 0.0,
             }
         )
     return out

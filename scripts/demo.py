@@ -37,7 +37,9 @@ def port_open(port: int) -> bool:
 
 def available_taps() -> list[str]:
     """Taps whose extractor is declared in this project."""
-    declared = {p.name.removesuffix(".meltano.yml") for p in (ROOT / "meltano").glob("*.meltano.yml")}
+    declared = {
+        p.name.removesuffix(".meltano.yml") for p in (ROOT / "meltano").glob("*.meltano.yml")
+    }
     return [tap for tap in TAPS if tap in declared]
 
 
@@ -52,15 +54,21 @@ def main() -> int:
     parser.add_argument("--warehouse", choices=["duckdb", "postgres"], default="duckdb")
     args = parser.parse_args()
     loader = f"target-{args.warehouse}"
-    env = {**os.environ, "MELTANO_ENVIRONMENT": "sandbox", "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "MELTANO_ENVIRONMENT": "sandbox",
+        "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
     (ROOT / "output").mkdir(exist_ok=True)
     taps = available_taps()
     sandbox = None
     if not port_open(BASE_PORT):
-        log = open(ROOT / "output" / "sandbox.log", "w")  # noqa: SIM115 - lives as long as the child
+        log = open(ROOT / "output" / "sandbox.log", "w")
         sandbox = subprocess.Popen(
             [sys.executable, "-m", "sandbox", "all", "--port", str(BASE_PORT)],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         for _ in range(100):
             if all(port_open(TAPS[t]) for t in taps):

@@ -19,7 +19,12 @@ def duckdb_counts(path: Path = DUCKDB_PATH) -> dict[tuple[str, str], int]:
             "select table_schema, table_name from information_schema.tables "
             "where table_schema not in ('information_schema', 'main') order by 1, 2"
         ).fetchall()
-        return {(s, t): con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in tables}
+        counts = {}
+        for schema, table in tables:
+            # Names come from information_schema, quoted.
+            row = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()  # noqa: S608
+            counts[(schema, table)] = int(row[0]) if row else 0
+        return counts
     finally:
         con.close()
 
@@ -46,7 +51,7 @@ def postgres_counts() -> dict[tuple[str, str], int]:
         )
         out = {}
         for schema, table in cur.fetchall():
-            cur.execute(f'select count(*) from "{schema}"."{table}"')
+            cur.execute(f'select count(*) from "{schema}"."{table}"')  # noqa: S608 - names from information_schema
             out[(schema, table)] = cur.fetchone()[0]
         return out
     finally:
@@ -55,7 +60,11 @@ def postgres_counts() -> dict[tuple[str, str], int]:
 
 def summarize(warehouse: str = "duckdb") -> str:
     counts = duckdb_counts() if warehouse == "duckdb" else postgres_counts()
-    where = str(DUCKDB_PATH.relative_to(ROOT)) if warehouse == "duckdb" else postgres_dsn().split(" password")[0]
+    where = (
+        str(DUCKDB_PATH.relative_to(ROOT))
+        if warehouse == "duckdb"
+        else postgres_dsn().split(" password")[0]
+    )
     lines = [f"What landed in {warehouse} ({where}):", f"{'schema':<26} {'table':<40} {'rows':>8}"]
     for (schema, table), rows in counts.items():
         lines.append(f"{schema:<26} {table:<40} {rows:>8}")

@@ -42,7 +42,9 @@ class ReportStream(LexerStream, DateWindowStream):
     http_method = "POST"
     path = REPORTS_PATH
 
-    def request_body(self, window: Window, context: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+    def request_body(
+        self, window: Window, context: t.Mapping[str, t.Any] | None
+    ) -> dict[str, t.Any]:
         start = window.in_request_offset(window.request_start)
         last = window.in_request_offset(window.request_end) - SECOND
         body: dict[str, t.Any] = {
@@ -60,7 +62,9 @@ class ReportStream(LexerStream, DateWindowStream):
         return str(self.config.get("nps_category") or "all")
 
     def fetch(self, window: Window, context: t.Mapping[str, t.Any] | None) -> t.Any:
-        return self.send_json("POST", self.url_base + REPORTS_PATH, json=self.request_body(window, context))
+        return self.send_json(
+            "POST", self.url_base + REPORTS_PATH, json=self.request_body(window, context)
+        )
 
     def records_for_window(
         self, window: Window, context: t.Mapping[str, t.Any] | None
@@ -183,7 +187,9 @@ class UserVolumeStream(AggregateReportStream):
                         }
                     )
             elif "state" in item:
-                rows.append({**base, "user_id": TEAM, "state": item["state"], "volume": item.get("volume")})
+                rows.append(
+                    {**base, "user_id": TEAM, "state": item["state"], "volume": item.get("volume")}
+                )
             else:
                 raise self.malformed(item, "a state row or an agent with `states`")
         return rows

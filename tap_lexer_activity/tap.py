@@ -82,7 +82,9 @@ class TapLexerActivity(KitTap):
                 forms = list(forms_stream.request_records(None))  # type: ignore[attr-defined]
                 self._nps_forms = sorted(int(f["id"]) for f in forms if f.get("nps"))
                 if not self._nps_forms:
-                    self.logger.warning("No form has nps = true: the NPS streams have nothing to sync.")
+                    self.logger.warning(
+                        "No form has nps = true: the NPS streams have nothing to sync."
+                    )
         return self._nps_forms
 
     def extra_config_errors(self) -> list[str]:

@@ -77,9 +77,9 @@ class RateLimiter:
         with self._lock:
             now = self._clock()
             stamp = now + seconds - self.window_seconds
-            self._sent = deque([max(stamp, s) for s in self._sent] or [stamp])
-            while len(self._sent) < self.max_requests:
-                self._sent.append(stamp)
+            stamps = [max(stamp, s) for s in self._sent]
+            stamps += [stamp] * (self.max_requests - len(stamps))
+            self._sent = deque(sorted(stamps))
 
 
 _REGISTRY: dict[tuple[str, str, int, float], RateLimiter] = {}

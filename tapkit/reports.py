@@ -66,6 +66,19 @@ class DateWindowStream(KitRESTStream):
             )
             raise StateError(msg) from exc
 
+    def _parse_datetime(self, value: str) -> dt.datetime:
+        # The SDK parses the stored bookmark before any record is read; a corrupt one
+        # must say which stream and how to fix it, not raise a bare ValueError.
+        try:
+            return super()._parse_datetime(value)
+        except (TypeError, ValueError) as exc:
+            msg = (
+                f"State for stream '{self.name}' has bookmark {value!r}, which is not a "
+                "date-time. Clear it with `meltano state clear <state_id>` (or fix the "
+                "state file) and run again."
+            )
+            raise StateError(msg) from exc
+
     def sync_range(self, context: t.Mapping[str, t.Any] | None) -> SyncRange:
         end = self.config.get("end_date")
         return resolve_range(

@@ -123,7 +123,11 @@ class KitTap(Tap):
                     dates[key] = parse_datetime(config[key])
                 except WindowError as exc:
                     errors.append(f"{key}: {exc}")
-        if "start_date" in dates and "end_date" in dates and dates["end_date"] < dates["start_date"]:
+        if (
+            "start_date" in dates
+            and "end_date" in dates
+            and dates["end_date"] < dates["start_date"]
+        ):
             errors.append(
                 f"end_date: {config['end_date']} is before start_date {config['start_date']}"
             )
@@ -131,7 +135,11 @@ class KitTap(Tap):
             value = config.get(key)
             if isinstance(value, int) and value < 0:
                 errors.append(f"{key}: must be 0 or more, got {value}")
-        for key in ("rate_limit_max_requests", "rate_limit_window_seconds", "request_timeout_seconds"):
+        for key in (
+            "rate_limit_max_requests",
+            "rate_limit_window_seconds",
+            "request_timeout_seconds",
+        ):
             value = config.get(key)
             if isinstance(value, int | float) and value <= 0:
                 errors.append(f"{key}: must be greater than 0, got {value}")
@@ -191,4 +199,3 @@ def _env_secrets(tap_cls: type[Tap]) -> list[str]:
         for k, v in props.items()
         if v.get("secret") and f"{prefix}_{k.upper()}" in os.environ
     ]
-

@@ -119,9 +119,7 @@ class Window:
         return moment
 
 
-def _offset_segments(
-    start: dt.datetime, end: dt.datetime
-) -> list[tuple[dt.datetime, dt.datetime]]:
+def _offset_segments(start: dt.datetime, end: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
     """Split ``[start, end)`` at local midnights where the UTC offset differs from the
     offset of the segment's first midnight."""
     segments = []

@@ -1,0 +1,106 @@
+"""HTTP error handling (the kit's behaviour, exercised through the Lexer tap)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+
+from sandbox.lexer import DEFAULT_TOKEN
+from tap_lexer_activity.tap import TapLexerActivity
+from tapkit.testing import run_sync
+
+ONE_DAY = {"start_date": "2026-04-02", "end_date": "2026-04-02"}
+
+
+def sync(config, **kwargs):
+    return run_sync(TapLexerActivity, {**config, **ONE_DAY}, streams=["summary"], **kwargs)
+
+
+def test_wrong_token_stops_at_once_naming_the_setting_without_the_secret(
+    lexer_config, lexer_app
+) -> None:
+    config = {**lexer_config, "api_token": "wrong-token-12345"}
+    with pytest.raises(FatalAPIError) as info:
+        sync(config)
+    message = str(info.value)
+    assert "HTTP 401" in message and "`api_token`" in message
+    assert "api token not matching" in message  # the API's own text
+    assert "wrong-token-12345" not in message
+    assert lexer_app.stats["requests"] == 1  # no retry of a 401
+
+
+def test_400_stops_with_the_api_message(lexer_config, lexer_app) -> None:
+    lexer_app.faults.add(
+        "status", status=400, body={"error": "Invalid report - date range is too long"}
+    )
+    with pytest.raises(FatalAPIError, match="date range is too long"):
+        sync(lexer_config)
+
+
+def test_404_names_the_url_setting(lexer_config) -> None:
+    config = {**lexer_config, "api_url": lexer_config["api_url"].replace("/v1", "/v9")}
+    with pytest.raises(FatalAPIError, match=r"404.*`api_url`"):
+        sync(config)
+
+
+def test_429_waits_at_least_retry_after_then_finishes(lexer_config, lexer_app) -> None:
+    lexer_app.faults.add("status", status=429, retry_after=1, count=2, path="/activity/reports")
+    result = sync(lexer_config)
+    assert len(result.records["summary"]) == 1
+    stamps = [t for t, _m, p in lexer_app.request_log if p == "/v1/activity/reports"]
+    assert len(stamps) == 3
+    assert stamps[1] - stamps[0] >= 1.0 and stamps[2] - stamps[1] >= 1.0
+
+
+def test_429_without_retry_after_waits_for_the_budget(lexer_config, lexer_app) -> None:
+    lexer_app.faults.add("status", status=429, count=1, path="/activity/reports")
+    started = time.monotonic()
+    result = sync(lexer_config)
+    assert len(result.records["summary"]) == 1
+    assert time.monotonic() - started >= 1.0  # at least a second, LivePerson-style floor
+
+
+@pytest.mark.parametrize("kind", ["status", "reset", "truncate", "html"])
+def test_transient_faults_are_retried(lexer_config, lexer_app, kind) -> None:
+    lexer_app.faults.add(kind, status=503, count=2, path="/activity/reports")
+    result = sync(lexer_config)
+    assert len(result.records["summary"]) == 1
+    assert lexer_app.stats["POST /v1/activity/reports"] == 3
+
+
+def test_retries_are_bounded_then_a_clear_failure_without_state_past_good_data(
+    lexer_config, lexer_app
+) -> None:
+    lexer_app.faults.add("status", status=502, count=100, path="/activity/reports")
+    result = sync(lexer_config, raise_errors=False)
+    assert isinstance(result.error, RetriableAPIError)
+    assert "HTTP 502" in str(result.error)
+    assert lexer_app.stats["POST /v1/activity/reports"] == lexer_config["max_retries"] + 1
+    assert result.records == {}
+    for state in result.states:
+        assert "replication_key_value" not in state["bookmarks"].get("summary", {})
+
+
+def test_rate_limiter_prevents_429s_in_a_multi_stream_run(lexer_url) -> None:
+    from sandbox.core import serve
+    from sandbox.lexer import LexerApp
+
+    app = LexerApp(rate_limit_max=20, rate_limit_window=0.5)
+    with serve(app) as url:
+        config = {
+            "api_token": DEFAULT_TOKEN,
+            "api_url": f"{url}/v1",
+            "start_date": "2026-04-01",
+            "end_date": "2026-04-08",
+            "rate_limit_max_requests": 20,
+            "rate_limit_window_seconds": 0.5,
+        }
+        run_sync(
+            TapLexerActivity,
+            config,
+            streams=["users", "summary", "classifications", "nps_summary", "states_volume"],
+        )
+    assert app.stats["requests"] > 40  # well past one window's budget
+    assert app.stats["429"] == 0
