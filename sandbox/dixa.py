@@ -10,7 +10,7 @@ Routes under ``{base}/v1/analytics``:
 
 Documented behaviour reproduced: ``Authorization: <token>`` (``Bearer <token>`` is also
 accepted; 401 otherwise), 400 ``{"message": ...}`` for bad bodies, page limits and page
-keys, 10 requests per second with a burst of 4 per token (429 beyond), page keys that are
+keys, 10 requests per second with a burst of 4 per token (a token bucket; 429 beyond), page keys that are
 base64 and rejected when edited or re-used with another body, a last page without
 ``meta.next``, and null nullable fields sent without their ``field``.
 """
@@ -23,6 +23,8 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import threading
+import time
 import typing as t
 from collections import Counter
 from urllib.parse import quote
@@ -58,6 +60,31 @@ MEASURES = {
 }
 
 
+class TokenBucket:
+    """The documented limit per token: "Rate: 10 requests per second, Bursts: 4 requests".
+
+    Each token holds ``burst`` requests and refills at ``rate`` per second.
+    """
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = float(rate)
+        self.burst = float(burst)
+        self._state: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float | None:
+        """Spend one request; None if allowed, else seconds until one is."""
+        now = time.monotonic()
+        with self._lock:
+            level, stamp = self._state.get(key, (self.burst, now))
+            level = min(self.burst, level + (now - stamp) * self.rate)
+            if level < 1.0:
+                self._state[key] = (level, now)
+                return (1.0 - level) / self.rate
+            self._state[key] = (level - 1.0, now)
+            return None
+
+
 def bad_request(message: str) -> HTTPError:
     return HTTPError(400, {"message": message})
 
@@ -73,11 +100,12 @@ class DixaApp(SandboxApp):
         *,
         seed: int = 11,
         token: str = DEFAULT_TOKEN,
-        rate_limit_max: int = 4,
-        rate_limit_window: float = 0.4,
+        rate_per_second: float = 10.0,
+        burst: int = 4,
         extra_field_type: str | None = None,
     ) -> None:
-        super().__init__(rate_limit=(rate_limit_max, rate_limit_window))
+        super().__init__(rate_limit=None)
+        self.bucket = TokenBucket(rate_per_second, burst)
         self.seed = seed
         self.token = token
         #: When set, every record has a ``sentiment`` field of this undocumented type.
@@ -106,6 +134,13 @@ class DixaApp(SandboxApp):
         limited = self.rate_limited(token)
         if limited is not None:
             raise HTTPError(429, {"message": "Too Many Requests"}, limited.headers)
+
+    def rate_limited(self, key: str) -> Response | None:
+        wait = self.bucket.take(key)
+        if wait is None:
+            return None
+        self.stats["429"] += 1
+        return self.too_many_requests(wait)
 
     def too_many_requests(self, wait: float) -> Response:
         return json_response({"message": "Too Many Requests"}, 429)
