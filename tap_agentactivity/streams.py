@@ -17,7 +17,6 @@ from tap_agentactivity.client import LivePersonStream
 from tap_agentactivity.planning import (
     API_INTERVAL_MINUTES,
     MAX_TIMEFRAME_MINUTES,
-    SLOT,
     Answer,
     ShapeError,
     Slot,
@@ -247,9 +246,11 @@ class AgentActivityStream(LivePersonStream):
         bookmark = self.bookmark(context)
         since = self.fetch_from(bookmark)
         now = self.now()
-        if since is not None and since + SLOT > now:
-            self.logger.info(
-                "%s: nothing complete after %s yet (now %s); no request sent",
+        if since is not None and since > now + dt.timedelta(days=1):
+            # A bookmark a day past this machine's clock cannot come from this API.
+            self.logger.warning(
+                "%s: the bookmark %s is in the future (now %s); nothing to sync. Clear the "
+                "state (`meltano state clear`) if it is wrong.",
                 self.name,
                 since.isoformat(),
                 now.isoformat(),
@@ -273,13 +274,11 @@ class AgentActivityStream(LivePersonStream):
         for start, end, members in whole:
             yield from self.interval_rows(start, end, members)
         if whole:
-            last_end = whole[-1][1]
-            if bookmark is None or last_end > bookmark:
-                # Intervals where no agent was logged in have no rows, yet they are
-                # complete: move the SDK's bookmark to the last complete interval's end.
-                self._increment_stream_state(
-                    {self.replication_key: utc_iso(last_end)}, context=context
-                )
+            # Intervals where no agent was logged in have no rows, yet they are complete:
+            # set the SDK's bookmark to the last complete interval's end (and never below
+            # the previous bookmark, which lookback rows would otherwise leave it at).
+            last_end = max(whole[-1][1], bookmark) if bookmark else whole[-1][1]
+            self._increment_stream_state({self.replication_key: utc_iso(last_end)}, context=context)
             self._write_state_message()
 
     def report_loss(self, bookmark: dt.datetime | None, answer: Answer) -> None:

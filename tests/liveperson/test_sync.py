@@ -325,3 +325,31 @@ def test_bad_bookmark_is_a_clear_state_error(url, clock: Clock) -> None:
     }
     result = run_sync(TapAgentActivity, oauth_config(url), state=state, raise_errors=False)
     assert "meltano state clear" in str(result.error)
+
+
+def test_lookback_rows_never_pull_the_bookmark_back(url, clock: Clock) -> None:
+    """Lookback rows end before trailing empty slots; the bookmark stays where it was."""
+    clock.set("2026-11-20T22:03:00")
+    state = {
+        "bookmarks": {
+            STREAM: {
+                "replication_key": "interval_end",
+                "replication_key_value": "2026-11-20T22:00:00+00:00",
+            }
+        }
+    }
+    result = run_sync(TapAgentActivity, oauth_config(url, lookback_minutes=60), state=state)
+    rows = rows_of(result)
+    assert rows and max(r["interval_end"] for r in rows) < "2026-11-20T22:00:00+00:00"
+    assert bookmark(result) == "2026-11-20T22:00:00+00:00"
+
+
+def test_bookmark_just_ahead_of_the_server_asks_and_emits_nothing(app, url, clock: Clock) -> None:
+    clock.set("2026-11-20T08:07:30")
+    value = "2026-11-20T09:00:00+00:00"
+    state = {
+        "bookmarks": {STREAM: {"replication_key": "interval_end", "replication_key_value": value}}
+    }
+    result = run_sync(TapAgentActivity, oauth_config(url, lookback_minutes=0), state=state)
+    assert rows_of(result) == []
+    assert bookmark(result) == value
