@@ -29,7 +29,7 @@ SECOND = dt.timedelta(seconds=1)
 HOUR = dt.timedelta(hours=1)
 #: Placeholder key of a period or window for which the API listed no tag/agent/greeting,
 #: so that the period still has a row (keys must be non-null).
-NONE_KEY = ""
+NONE_KEY = "(none)"
 PERIOD_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
 
@@ -271,7 +271,7 @@ class DistributedStream(ReportStream):
 
 class KeyedDistributedStream(DistributedStream):
     """Periods keyed further (``{"<tag>": count}``): a row per (period, key); a period
-    with no key gets one row with key ``""`` and null metrics."""
+    with no key gets one row with key ``"(none)"`` and null metrics."""
 
     key_column: t.ClassVar[str]
     value_column: t.ClassVar[str] = "chats"
@@ -489,8 +489,8 @@ class AgentsPerformanceStream(WindowReportStream):
 
 class ChatsFormsStream(WindowReportStream):
     """``records`` is a list of forms with fields and answers: a row per (form, group,
-    field, answer). A field without answers gets answer_id ``""``, a form without fields
-    field_id ``""``."""
+    field, answer). A field without answers gets answer_id ``"(none)"``, a form without fields
+    field_id ``"(none)"``."""
 
     name = "chats_forms"
     method = "chats/forms"

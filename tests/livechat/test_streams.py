@@ -175,17 +175,17 @@ def test_empty_days_become_rows_never_gaps(sandbox: Sandbox) -> None:
     (ratings,) = rec["chats_ratings"]
     assert (ratings["chats"], ratings["good"], ratings["bad"]) == (0, 0, 0)
     (tags,) = rec["chats_tags"]
-    assert (tags["tag"], tags["chats"]) == ("", None)
+    assert (tags["tag"], tags["chats"]) == ("(none)", None)
     (greeting,) = rec["chats_greetings_conversion"]
-    assert greeting["greeting_id"] == "" and greeting["displayed"] is None
+    assert greeting["greeting_id"] == "(none)" and greeting["displayed"] is None
     (queued,) = rec["chats_queued_visitors"]
     assert queued["queued_count"] == 0 and queued["queued_avg"] is None
     (avail,) = rec["agents_availability"]
     assert avail["hours"] == 0
     (ranking,) = rec["chats_ranking"]
-    assert ranking["agent"] == ""
+    assert ranking["agent"] == "(none)"
     (form,) = rec["chats_forms"]
-    assert (form["form_id"], form["group_id"]) == ("", -1)
+    assert (form["form_id"], form["group_id"]) == ("(none)", -1)
     assert rec["chats_queued_visitors_left"] == []
     (visitors,) = rec["stats_visitors"]
     assert visitors["unique_visitors"] == 0
@@ -246,7 +246,7 @@ def test_hour_distribution_across_dst(sandbox: Sandbox) -> None:
     per_hour = defaultdict(int)
     for r in result.records["chats_tags"]:
         per_hour[r["tag"]] += r["chats"] or 0
-    assert {k: v for k, v in per_hour.items() if k} == data.tags_bucket(SEED, a, b)
+    assert {k: v for k, v in per_hour.items() if k != "(none)"} == data.tags_bucket(SEED, a, b)
 
 
 def test_filters_reach_the_api_and_the_numbers(sandbox: Sandbox) -> None:
