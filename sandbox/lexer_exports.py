@@ -24,8 +24,8 @@ tests know every row:
 
 Each event yields ``scale`` rows (``scale=0``: header-only files, for the empty case).
 Free-text columns carry commas, quotes and newlines; the file starts with a UTF-8 BOM
-unless ``bom=False``. ``header_variant="v2"`` renames a column and adds one (a file whose
-header differs from the last run's). ``drop_after_rows`` cuts the connection mid-body for
+unless ``bom=False``. A header that differs from the last run's: ``header_variant="v2"``
+adds a column; ``"v3"`` also renames one. ``drop_after_rows`` cuts the connection mid-body for
 the next N downloads (``drop_downloads``), as a storage host sometimes does.
 
 Factory options (``LexerApp(..., export_pending_polls=3)`` or
@@ -261,21 +261,23 @@ HEADERS: dict[str, list[str]] = {
         "Comment",
     ],
 }
-#: v2: one column renamed, one added (what a vendor-side change looks like to the tap).
+#: v2: a column added; v3: also one renamed (vendor-side changes, as the tap sees them).
 RENAMED = {"mention_sla_export": "Notes", "case_details": "Summary", "nps_submissions": "Comment"}
 ADDED = "Language"
 
 
 def header(kind: str, variant: str = "v1") -> list[str]:
     cols = list(HEADERS[kind])
-    if variant == "v2":
-        cols = [f"{c} (text)" if c == RENAMED[kind] else c for c in cols] + [ADDED]
+    if variant == "v3":
+        cols = [f"{c} (text)" if c == RENAMED[kind] else c for c in cols]
+    if variant in ("v2", "v3"):
+        cols.append(ADDED)
     return cols
 
 
 def rows(seed: int, job: Job, scale: int, variant: str = "v1") -> Iterator[list[str]]:
     """Every data row of a job's file, lazily, hour by hour."""
-    extra = ["en"] if variant == "v2" else []
+    extra = ["en"] if variant in ("v2", "v3") else []
     users = {u[0]: f"{u[1]} {u[2]}" for u in data.USERS}
     first_hour, last_hour = int(job.start // 3600), int(-(-job.stop // 3600))
     for hour in range(first_hour, last_hour):
@@ -409,8 +411,8 @@ def install(
     export_header_variant: str = "v1",
 ) -> ExportService:
     """Add the export flow to ``app`` (called by ``LexerApp.__init__``)."""
-    if export_header_variant not in ("v1", "v2"):
-        raise ValueError("export_header_variant must be 'v1' or 'v2'")
+    if export_header_variant not in ("v1", "v2", "v3"):
+        raise ValueError("export_header_variant must be 'v1', 'v2' or 'v3'")
     service = ExportService(
         app,
         pending_polls=int(export_pending_polls),

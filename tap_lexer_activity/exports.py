@@ -20,7 +20,7 @@ the files (typed, header normalised to snake_case) and a catch-all ``extra_colum
 object holding every other column under its header exactly as in the file. Nothing in the
 file is dropped, and a header that changes between runs only moves columns between the
 two. Keys: ``row_key`` is the file's own id column where it has one, else a hash of the
-window, the header and the row (see :func:`row_hash`).
+window and the row's declared columns (by name), numbered when rows are identical.
 """
 
 from __future__ import annotations
@@ -221,36 +221,43 @@ class ExportSettings:
     timeout: float
 
 
+def _number(value: t.Any) -> float | None:
+    """A setting's numeric value (JSON config numbers may arrive as Decimal or text)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
 def export_settings(config: t.Mapping[str, t.Any]) -> ExportSettings:
     """The export settings, checked; each error names its setting."""
     errors = []
-    window = config.get("export_window_days")
-    window = DEFAULT_WINDOW_DAYS if window is None else window
-    if (
-        isinstance(window, bool)
-        or not isinstance(window, int)
-        or not 1 <= window <= MAX_WINDOW_DAYS
-    ):
+    raw = config.get("export_window_days")
+    window = _number(DEFAULT_WINDOW_DAYS if raw is None else raw)
+    if window is None or not window.is_integer() or not 1 <= window <= MAX_WINDOW_DAYS:
         errors.append(
             f"export_window_days: must be a whole number of days from 1 to {MAX_WINDOW_DAYS} "
-            f"(the API refuses ranges over 12 months), got {window!r}"
+            f"(the API refuses ranges over 12 months), got {raw}"
         )
     values = {}
     for key, default in (
         ("export_poll_interval_seconds", DEFAULT_POLL_INTERVAL),
         ("export_timeout_seconds", DEFAULT_TIMEOUT),
     ):
-        value = config.get(key)
-        value = default if value is None else value
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            errors.append(f"{key}: must be a number of seconds greater than 0, got {value!r}")
-        values[key] = value
+        raw = config.get(key)
+        value = _number(default if raw is None else raw)
+        if value is None or value <= 0:
+            errors.append(f"{key}: must be a number of seconds greater than 0, got {raw}")
+        values[key] = value or 0.0
     if errors:
         raise TapError("; ".join(errors))
     return ExportSettings(
-        int(window),
-        float(values["export_poll_interval_seconds"]),
-        float(values["export_timeout_seconds"]),
+        int(window or DEFAULT_WINDOW_DAYS),
+        values["export_poll_interval_seconds"],
+        values["export_timeout_seconds"],
     )
 
 
@@ -504,7 +511,11 @@ class ExportStream(ReportStream):
         id_index = next(
             (i for i, c in enumerate(plan) if c.prop and c.prop == self.id_column), None
         )
-        hash_prefix = [base["window_start"], base["window_end"], header]
+        # Hash keys use the declared columns by name, so a column the vendor adds later
+        # does not re-key (and so duplicate) rows fetched again; a file with none of them
+        # is hashed whole, header included.
+        key_columns = sorted((c.prop, i) for i, c in enumerate(plan) if c.prop)
+        hash_prefix = [base["window_start"], base["window_end"]]
         seen: dict[int, int] = {}  # occurrences of identical rows (hash-keyed files only)
         unreadable: set[str] = set()
         for number, values in enumerate(lines, start=1):
@@ -545,7 +556,13 @@ class ExportStream(ReportStream):
             if natural:
                 record["row_key"] = natural
             else:
-                digest = row_hash([*hash_prefix, values])
+                if key_columns:
+                    content: list[t.Any] = [
+                        [name, values[i] if i < len(values) else None] for name, i in key_columns
+                    ]
+                else:
+                    content = [header, values]
+                digest = row_hash([*hash_prefix, content])
                 short = int(digest[:16], 16)
                 occurrence = seen.get(short, 0)
                 seen[short] = occurrence + 1

@@ -278,7 +278,7 @@ def test_a_header_that_changed_since_the_last_run_loses_no_column(
     app: LexerApp, exports: ExportService, config: dict[str, t.Any]
 ) -> None:
     first = sync(config, ["mention_sla_export"])
-    exports.header_variant = "v2"  # "Notes" renamed "Notes (text)", "Language" added
+    exports.header_variant = "v3"  # "Notes" renamed "Notes (text)", "Language" added
     second = sync({**config, "lookback_days": 1}, ["mention_sla_export"], state=first.final_state)
     assert second.error is None
     rows = second.records["mention_sla_export"]
@@ -325,6 +325,16 @@ def test_hash_keys_are_stable_across_runs_and_keep_identical_rows_apart(
     assert sum(k.endswith(":2") for k in keys) == len(keys) // 2
     assert keys == [r["row_key"] for r in second]
     assert {r["export_token"] for r in first}.isdisjoint({r["export_token"] for r in second})
+
+
+def test_hash_keys_survive_a_column_added_by_the_vendor(
+    app: LexerApp, exports: ExportService, config: dict[str, t.Any]
+) -> None:
+    before = sync(config, ["nps_submissions"]).records["nps_submissions"]
+    exports.header_variant = "v2"  # "Language" added
+    after = sync(config, ["nps_submissions"]).records["nps_submissions"]
+    assert [r["row_key"] for r in after] == [r["row_key"] for r in before]
+    assert all(r["extra_columns"] == {"Language": "en"} for r in after)
 
 
 # -- state ------------------------------------------------------------------------------
