@@ -78,6 +78,18 @@ class DixaStream(KitRESTStream):
             return str(body["message"])[:300]
         return super().api_error_text(response)
 
+    def response_error_message(self, response: requests.Response) -> str:
+        message = super().response_error_message(response)
+        if response.status_code == 400:
+            text = self.api_error_text(response)
+            if "pageLimit" in text:
+                message += " (check `page_limit`: Dixa's own client keeps it between 1 and 300)"
+            elif "pageKey" in text:
+                message += " (a page key expired or was refused: run again; the day restarts from its first page)"
+            elif "body" in text or "request" in text:
+                message += " (check `timezone`, `filters`, `metric_ids` and `record_ids`)"
+        return message
+
     def malformed(self, what: str, got: t.Any) -> TapError:
         return TapError(
             f"{self.vendor_name} answered {what} with a {type(got).__name__} where the docs "

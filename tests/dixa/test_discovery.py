@@ -230,3 +230,50 @@ def test_stream_names_avoid_the_fixed_streams() -> None:
     assert fields.stream_name("metrics", {"metrics", "records"}) == "record_metrics"
     assert fields.stream_name("Closed Conversations", set()) == "closed_conversations"
     assert fields.column_name("value") == "value_field"
+
+
+def test_record_ids_missing_from_a_cached_catalog_are_discovered_live(
+    dixa_app: DixaApp, dixa_config: dict[str, t.Any]
+) -> None:
+    catalog = TapAnalytics(config={**dixa_config, "record_ids": ["ratings"]}).catalog_dict
+    before = dixa_app.stats["requests"]
+    config = {**dixa_config, "record_ids": ["ratings", "closed_conversations"]}
+    tap = TapAnalytics(config=config, catalog=catalog)
+    assert {"ratings", "closed_conversations"} <= set(tap.streams)
+    assert "first_response_time" not in tap.streams
+    # Only the missing record id costs requests: the catalogue and one sample page.
+    assert dixa_app.stats["requests"] - before == 2
+    assert tap.streams["closed_conversations"].schema["properties"]["conversation_id"]["type"] == [
+        "integer"
+    ]
+
+
+def test_metric_values_of_every_documented_and_an_unknown_type(
+    dixa_config: dict[str, t.Any],
+) -> None:
+    tap = TapAnalytics(config={**dixa_config, "record_ids": ["ratings"]})
+    stream = tap.streams["metric_data"]
+    typed = stream.typed_value  # type: ignore[attr-defined]
+    assert typed({"value": 42, "measure": "Count", "_type": "LongAggregateValue"})["value"] == 42
+    assert (
+        typed({"value": 1.5, "measure": "Average", "_type": "DoubleAggregateValue"})["value"] == 1.5
+    )
+    presence = typed(
+        {
+            "_type": "AgentPresenceDurationValue",
+            "measure": "AgentPresenceDuration",
+            "value": [{"value": 3600.0, "status": {"status": "Working", "description": "Online"}}],
+        }
+    )
+    assert presence["value"] is None
+    assert presence["presence_durations"] == [
+        {"status": "Working", "status_description": "Online", "value": 3600.0}
+    ]
+    odd = typed({"value": 7, "measure": "Median", "_type": "MedianValue"})
+    assert odd["value"] == 7 and '"_type":"MedianValue"' in odd["raw_value"]
+    assert typed(None) == {
+        "value": None,
+        "value_type": None,
+        "presence_durations": None,
+        "raw_value": None,
+    }

@@ -116,6 +116,12 @@ def test_a_400_stops_the_run_with_the_api_message(
     result = sync_catalog(config, catalog, raise_errors=False)
     assert isinstance(result.error, FatalAPIError)
     assert "HTTP 400 to POST /v1/analytics/records: Invalid value for: body" in str(result.error)
+    assert "check `timezone`, `filters`" in str(result.error)
+
+
+def test_a_refused_page_limit_names_the_setting(dixa_config: dict[str, t.Any]) -> None:
+    with pytest.raises(FatalAPIError, match=r"query parameter pageLimit .*check `page_limit`"):
+        TapAnalytics(config={**dixa_config, "page_limit": 500})
 
 
 @pytest.mark.parametrize(
