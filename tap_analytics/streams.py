@@ -17,7 +17,7 @@ from singer_sdk import StreamSchema
 
 from tap_analytics.client import SCHEMAS, DixaStream
 from tap_analytics.fields import HASH_KEY, RowBuilder, canonical
-from tapkit import DateWindowStream, TapError, Window, WindowPolicy
+from tapkit import DateWindowStream, FatalRequestError, TapError, Window, WindowPolicy
 
 if t.TYPE_CHECKING:
     from tap_analytics.tap import TapAnalytics
@@ -227,6 +227,21 @@ class RecordDataStream(DayWindowStream):
     ) -> Iterable[dict[str, t.Any]]:
         filters = self.analytics_tap.record_filters(self.record_id)
         body = self.period_body(self.record_id, window, filters)
+        try:
+            return self.day_rows(window, body)
+        except FatalRequestError as exc:
+            # A refused page key (expired between two pages) cannot be repaired by
+            # editing it: the day is asked again from its first page, once.
+            if "pageKey" not in str(exc):
+                raise
+            self.logger.warning(
+                "%s: page key refused during %s; fetching that day again from its first page",
+                self.name,
+                window.start.date(),
+            )
+            return self.day_rows(window, body)
+
+    def day_rows(self, window: Window, body: dict[str, t.Any]) -> list[dict[str, t.Any]]:
         base = {**self.window_columns(window), "record_id": self.record_id}
         key = self.primary_keys[0]
         rows: list[dict[str, t.Any]] = []

@@ -265,3 +265,25 @@ def test_a_far_future_state_yields_no_rows_and_a_valid_state(dixa_config: dict[s
     final = result.final_state
     assert final is not None
     assert final["bookmarks"]["closed_conversations"]["replication_key_value"] == future
+
+
+def test_a_refused_page_key_restarts_the_day_once(
+    dixa_app: DixaApp, dixa_config: dict[str, t.Any]
+) -> None:
+    config = {**dixa_config, "page_limit": 10, "record_ids": ["ratings"]}
+    original = dixa_app.handle
+    refused = Counter[str]()
+
+    def expiring(req: Request) -> Response | t.Any:
+        if req.method == "POST" and "pageKey" in req.query and not refused["done"]:
+            refused["done"] += 1
+            return json_response({"message": "Invalid value for: query parameter pageKey"}, 400)
+        return original(req)
+
+    dixa_app.handle = expiring  # type: ignore[method-assign]
+    result = run_sync(TapAnalytics, config, streams=["ratings"])
+    assert refused["done"] == 1
+    counts = by_day(result.records["ratings"])
+    for day in DAYS:
+        assert counts[day.isoformat()] == len(truth("ratings", day))
+    assert_valid(result, "ratings")
