@@ -154,3 +154,18 @@ def test_end_date_and_start_date_are_local_days_west_of_utc(sandbox: Sandbox) ->
         {"from": "2026-10-05T00:00:00-07:00", "to": "2026-10-05T23:59:59-07:00"},
         {"from": "2026-10-06T00:00:00-07:00", "to": "2026-10-06T23:59:59-07:00"},
     ]
+
+
+def test_hourly_today_stops_at_the_current_hour(
+    sandbox: Sandbox, pin_now: t.Callable[[dt.datetime], None]
+) -> None:
+    pin_now(dt.datetime(2026, 10, 8, 15, 30, tzinfo=dt.UTC))
+    result = run_sync(
+        TapLivechatReports,
+        sandbox.config(start_date="2026-10-08", end_date=None, distribution="hour"),
+        streams=["chats_total_chats"],
+    )
+    periods = [r["period"] for r in result.records["chats_total_chats"]]
+    assert periods[0] == "2026-10-08 00:00:00" and periods[-1] == "2026-10-08 15:00:00"
+    assert len(periods) == 16
+    assert sandbox.bodies("chats/total_chats")[0]["filters"]["to"] == "2026-10-08T15:30:00+00:00"
