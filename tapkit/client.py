@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 import backoff
 import requests
-from singer_sdk import RESTStream
+from singer_sdk import RESTStream, metrics
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from tapkit.errors import (
@@ -64,6 +64,8 @@ class KitRESTStream(RESTStream[t.Any]):
     expect_json: bool = True
 
     extra_retry_statuses: t.Sequence[int] = (408,)
+    #: Streams that drive their own loop through send() need no SDK path.
+    path = ""
     #: A credential never follows a redirect (see validate_response).
     allow_redirects: bool = False
 
@@ -231,8 +233,12 @@ class KitRESTStream(RESTStream[t.Any]):
     def _request(
         self, prepared_request: requests.PreparedRequest, context: t.Any
     ) -> requests.Response:
-        self.limiter.acquire()
-        return super()._request(prepared_request, context)
+        limiter = self.limiter
+        stamp = limiter.acquire()
+        try:
+            return super()._request(prepared_request, context)
+        finally:
+            limiter.complete(stamp)
 
     def _send_once(
         self,
@@ -242,12 +248,17 @@ class KitRESTStream(RESTStream[t.Any]):
         raw: bool,
         authenticate: bool,
     ) -> requests.Response:
+        limiter = self.limiter if authenticate else None
+        stamp = limiter.acquire() if limiter else 0.0
         if authenticate:
-            self.limiter.acquire()
             prepared = self.authenticator(prepared)
-        response = self.requests_session.send(
-            prepared, timeout=self.timeout, stream=stream, allow_redirects=not authenticate
-        )
+        try:
+            response = self.requests_session.send(
+                prepared, timeout=self.timeout, stream=stream, allow_redirects=not authenticate
+            )
+        finally:
+            if limiter:
+                limiter.complete(stamp)
         self._raw_response = raw
         try:
             self.validate_response(response)
@@ -283,7 +294,8 @@ class KitRESTStream(RESTStream[t.Any]):
             request.headers["User-Agent"] = self.user_agent
             prepared = request.prepare()
         do_send = self.request_decorator(self._send_once)
-        with self.get_http_request_counter() as counter:
+        endpoint = urlparse(url).path
+        with metrics.http_request_counter(self.name, endpoint=endpoint) as counter:
             response = do_send(prepared, stream=stream, raw=raw, authenticate=authenticate)
             counter.increment()
         return t.cast("requests.Response", response)

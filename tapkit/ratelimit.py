@@ -56,7 +56,12 @@ class RateLimiter:
             return max(self._sent[0] + self.window_seconds - now, 0.0)
 
     def acquire(self) -> float:
-        """Block until a request may be sent, record it, and return the seconds waited."""
+        """Block until a request may be sent, record it, and return the send time.
+
+        Call :meth:`complete` with that value once the response is in: the server counts
+        the request when it arrives, which is after the send and before the response, so
+        the slot is re-stamped at completion to never free up earlier than the server's.
+        """
         waited = 0.0
         while True:
             with self._lock:
@@ -66,11 +71,23 @@ class RateLimiter:
                     self._sent.append(now)
                     self.acquired += 1
                     self.total_waited += waited
-                    return waited
+                    return now
                 delay = self._sent[0] + self.window_seconds - now
             delay = max(delay, 0.001)
             self._sleep(delay)
             waited += delay
+
+    def complete(self, stamp: float) -> None:
+        """Move the slot taken at ``stamp`` to now (the response has arrived)."""
+        with self._lock:
+            now = self._clock()
+            try:
+                self._sent.remove(stamp)
+            except ValueError:
+                return  # already expired or replaced by a penalty
+            self._sent.append(now)
+            if len(self._sent) > 1 and self._sent[-2] > now:
+                self._sent = deque(sorted(self._sent))
 
     def penalize(self, seconds: float) -> None:
         """After a 429, treat the budget as spent for ``seconds`` from now."""

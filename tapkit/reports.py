@@ -25,6 +25,7 @@ from tapkit.windows import (
     Window,
     WindowError,
     WindowPolicy,
+    config_day,
     get_zone,
     parse_datetime,
     plan_windows,
@@ -83,10 +84,10 @@ class DateWindowStream(KitRESTStream):
         end = self.config.get("end_date")
         return resolve_range(
             tz=self.tz,
-            start_date=parse_datetime(self.config["start_date"]),
+            start_date=config_day(self.config["start_date"]),
             bookmark=self.bookmark(context),
             lookback_days=int(self.config.get("lookback_days") or 0),
-            end_date=parse_datetime(end) if end else None,
+            end_date=config_day(end) if end else None,
             now=self.now(),
         )
 

@@ -51,8 +51,16 @@ def window_settings(*, default_lookback_days: int = 1) -> list[th.Property]:
     ]
 
 
-def http_settings(*, max_requests: int, window_seconds: float) -> list[th.Property]:
-    """Rate-limit and retry settings; defaults are the vendor's documented limit."""
+def http_settings(
+    *,
+    max_requests: int,
+    window_seconds: float,
+    max_retries: int = 5,
+    backoff_base_seconds: float = 1.0,
+    backoff_max_seconds: float = 60.0,
+) -> list[th.Property]:
+    """Rate-limit and retry settings; defaults are the vendor's documented limit and
+    retry guidance."""
     return [
         th.Property(
             "rate_limit_max_requests",
@@ -71,16 +79,30 @@ def http_settings(*, max_requests: int, window_seconds: float) -> list[th.Proper
         th.Property(
             "max_retries",
             th.IntegerType,
-            default=5,
+            default=max_retries,
             title="Max retries",
             description="Retries of a 5xx, timeout or dropped connection before failing.",
         ),
         th.Property(
             "backoff_base_seconds",
             th.NumberType,
-            default=1.0,
+            default=backoff_base_seconds,
             title="Backoff base (s)",
             description="First retry pause; doubles each retry, with jitter.",
+        ),
+        th.Property(
+            "backoff_max_seconds",
+            th.NumberType,
+            default=backoff_max_seconds,
+            title="Backoff cap (s)",
+            description="Longest pause between two retries.",
+        ),
+        th.Property(
+            "max_rate_limit_retries",
+            th.IntegerType,
+            default=30,
+            title="Max 429 retries",
+            description="HTTP 429 answers waited out (Retry-After honoured) before failing.",
         ),
         th.Property(
             "request_timeout_seconds",
@@ -131,7 +153,7 @@ class KitTap(Tap):
             errors.append(
                 f"end_date: {config['end_date']} is before start_date {config['start_date']}"
             )
-        for key in ("lookback_days", "max_retries"):
+        for key in ("lookback_days", "max_retries", "max_rate_limit_retries"):
             value = config.get(key)
             if isinstance(value, int) and value < 0:
                 errors.append(f"{key}: must be 0 or more, got {value}")

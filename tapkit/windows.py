@@ -20,6 +20,7 @@ Vocabulary:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -234,6 +235,23 @@ def parse_datetime(value: str | dt.datetime | dt.date) -> dt.datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed
+
+
+def config_day(value: str | dt.datetime | dt.date) -> dt.date | dt.datetime:
+    """A ``start_date``/``end_date`` setting as the planner should read it.
+
+    A date (``2026-10-31``) or a naive date-time means that calendar day in the configured
+    timezone, not UTC midnight (which is the previous local day west of UTC). Only a
+    date-time with an explicit offset is an instant.
+    """
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo is not None else value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = value.strip()
+    has_offset = text.endswith("Z") or bool(re.search(r"[+-]\d\d:?\d\d$", text[10:]))
+    parsed = parse_datetime(text)
+    return parsed if has_offset else parsed.date()
 
 
 def isoformat_offset(moment: dt.datetime) -> str:

@@ -29,6 +29,16 @@ def test_budget_blocks_until_the_oldest_send_leaves_the_window() -> None:
         assert sum(1 for s in sends if t0 <= s < t0 + 10.0) <= 3
 
 
+def test_a_slot_is_restamped_when_the_response_arrives() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(1, 10.0, clock=clock, sleep=clock.sleep)
+    stamp = limiter.acquire()
+    clock.now = 2.0  # the response took 2 s: the server counted it somewhere in between
+    limiter.complete(stamp)
+    limiter.acquire()
+    assert clock.now == 12.0
+
+
 def test_penalize_after_a_429_spends_the_budget() -> None:
     clock = FakeClock()
     limiter = RateLimiter(5, 10.0, clock=clock, sleep=clock.sleep)
