@@ -51,8 +51,9 @@ DEFAULT_WINDOW_DAYS = 7
 MAX_WINDOW_DAYS = 365
 DEFAULT_POLL_INTERVAL = 5.0
 DEFAULT_TIMEOUT = 1800.0
-#: Polls back off from the poll interval (doubling) up to this many seconds.
+#: Polls back off from the poll interval (x1.5 each time) up to this many seconds.
 MAX_POLL_INTERVAL = 60.0
+POLL_BACKOFF = 1.5
 CHUNK_BYTES = 64 * 1024
 EXTRA = "extra_columns"
 #: Columns the tap adds itself; a CSV column with one of these names is kept as csv_<name>.
@@ -392,7 +393,7 @@ class ExportStream(ReportStream):
                     "(finished windows are kept)"
                 )
             self.sleep(min(interval, remaining))
-            interval = min(interval * 2, max(MAX_POLL_INTERVAL, settings.poll_interval))
+            interval = min(interval * POLL_BACKOFF, max(MAX_POLL_INTERVAL, settings.poll_interval))
             body = self.send_json("GET", self.exports_base + STATUS_PATH, params={"token": token})
             polls += 1
             if not isinstance(body, dict):

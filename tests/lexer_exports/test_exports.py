@@ -181,7 +181,7 @@ def test_a_job_pending_past_the_timeout_is_a_clear_error(
     (token,) = exports.jobs
     message = str(result.error)
     assert token in message and "export_timeout_seconds" in message and "pending" in message
-    # Polls backed off (0.02, 0.04, 0.08, ...) rather than hammering the status endpoint.
+    # Polls backed off (0.02, 0.03, 0.045, ...) rather than hammering the status endpoint.
     assert 2 <= exports.jobs[token].polls <= 5
 
 
