@@ -251,6 +251,19 @@ def test_the_download_host_refuses_the_token_so_sending_it_would_fail(
     assert requests.get(status["url"], timeout=5).status_code == 200
 
 
+def test_an_expired_file_link_is_a_clear_error(
+    app: LexerApp, exports: ExportService, config: dict[str, t.Any]
+) -> None:
+    app.faults.add("status", status=403, path="^/storage/", body={"error": "Request has expired"})
+    result = sync(config, ["case_details"], raise_errors=False)
+    assert isinstance(result.error, TapError)
+    (token,) = exports.jobs
+    message = str(result.error)
+    assert token in message and "403" in message and "expired" in message
+    assert "signature" not in message  # the URL's query string is not repeated
+    assert DEFAULT_TOKEN not in message
+
+
 def test_an_empty_file_header_only_gives_no_rows_and_a_clean_run(
     app: LexerApp, exports: ExportService, config: dict[str, t.Any]
 ) -> None:
