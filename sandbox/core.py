@@ -10,8 +10,11 @@ so tests that drive a subprocess (``meltano run``) can inject them:
 
 Fault kinds: ``status`` (any status, optional ``retry_after``), ``reset`` (drop the
 connection without answering), ``delay`` (answer after ``seconds``), ``truncate`` (send
-less body than Content-Length says), ``html`` (200 with an HTML error page). Any fault
-may wait for ``after`` matching requests before it fires, ``count`` times.
+less body than Content-Length says), ``html`` (200 with an HTML error page), ``mutate``
+(the real answer with its JSON changed: ``op`` ``add_field`` / ``drop_field`` /
+``stringify`` / ``tamper`` applied to every object key named ``field``, see
+:func:`mutate_json`). Any fault may wait for ``after`` matching requests before it fires,
+``count`` times, and only match paths searched by the regex ``path``.
 """
 
 from __future__ import annotations
@@ -82,9 +85,56 @@ class Fault:
     body: t.Any = None
     #: let this many matching requests through before the fault starts firing
     after: int = 0
+    #: ``mutate`` only: what to change (see :func:`mutate_json`)
+    op: str = "add_field"
+    field: str = ""
+    value: t.Any = None
 
     def matches(self, req: Request) -> bool:
         return self.path is None or re.search(self.path, req.path) is not None
+
+
+def mutate_json(obj: t.Any, op: str, name: str, value: t.Any = None) -> t.Any:
+    """A copy of ``obj`` changed the way a vendor's response shape drifts.
+
+    ``add_field``: every object that has keys gains ``name`` = ``value`` (an undocumented
+    field). ``drop_field``: key ``name`` disappears from every object. ``stringify``: every
+    number under key ``name`` becomes its text (``12`` -> ``"12"``). ``tamper``: every
+    string under key ``name`` gets an ``X`` appended (a page key or link altered in transit).
+    """
+    if isinstance(obj, list):
+        return [mutate_json(item, op, name, value) for item in obj]
+    if not isinstance(obj, dict):
+        return obj
+    out: dict[str, t.Any] = {}
+    for key, item in obj.items():
+        if key == name and op == "drop_field":
+            continue
+        if key == name and op == "stringify" and isinstance(item, int | float):
+            if not isinstance(item, bool):
+                out[key] = str(item)
+                continue
+        if key == name and op == "tamper" and isinstance(item, str):
+            out[key] = item + "X"
+            continue
+        out[key] = mutate_json(item, op, name, value)
+    if op == "add_field" and obj and name not in out:
+        out[name] = value
+    return out
+
+
+def mutate_response(resp: Response, fault: Fault) -> Response:
+    """``resp`` with its JSON body changed by ``fault`` (other bodies pass unchanged)."""
+    if resp.content_type != "application/json" or not isinstance(resp.body, bytes | bytearray):
+        return resp
+    try:
+        body = json.loads(resp.body)
+    except ValueError:
+        return resp
+    changed = mutate_json(body, fault.op, fault.field, fault.value)
+    return Response(
+        resp.status, json.dumps(changed).encode(), dict(resp.headers), resp.content_type
+    )
 
 
 class FaultPlan:
@@ -203,7 +253,13 @@ class SandboxApp:
                 return json_response(body, fault.status, headers)
             if fault.kind == "html":
                 return Response(200, b"<html><body>502 Bad Gateway</body></html>", {}, "text/html")
+            if fault.kind == "mutate":
+                return mutate_response(self.route(req), fault)
             return fault
+        return self.route(req)
+
+    def route(self, req: Request) -> Response:
+        """The simulator's own answer to ``req`` (no faults)."""
         for method, pattern, handler in self.routes:
             match = pattern.match(req.path)
             if match and method == req.method:
@@ -340,7 +396,10 @@ def serve(app: SandboxApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[s
     server = _Server((host, port), _make_handler(app))
     app.base_url = f"http://{host}:{server.server_address[1]}"
     thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox-{app.name}", daemon=True
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name=f"sandbox-{app.name}",
+        daemon=True,
     )
     thread.start()
     try:
