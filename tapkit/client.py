@@ -41,6 +41,9 @@ RETRIABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
     requests.exceptions.ContentDecodingError,
 )
 
+#: Marks a response whose body :meth:`KitRESTStream.check_json` has not decoded.
+_NOT_DECODED = object()
+
 STATUS_HINTS = {
     400: "the API rejected the request as invalid",
     401: "the credentials were not accepted: check {auth}",
@@ -216,9 +219,13 @@ class KitRESTStream(RESTStream[t.Any]):
             self.check_json(response)
 
     def check_json(self, response: requests.Response) -> None:
-        """Raise a retriable error when a 2xx body is not valid JSON."""
+        """Raise a retriable error when a 2xx body is not valid JSON.
+
+        The decoded body is kept on the response, so :meth:`send_json` does not decode
+        it a second time (a large page costs milliseconds per decode).
+        """
         try:
-            response.json()
+            response._kit_json = response.json()  # type: ignore[attr-defined]
         except ValueError as exc:
             snippet = response.text[:80].replace("\n", " ")
             msg = redact(
@@ -302,7 +309,9 @@ class KitRESTStream(RESTStream[t.Any]):
 
     def send_json(self, method: str, url: str, **kwargs: t.Any) -> t.Any:
         """:meth:`send` and return the decoded JSON body."""
-        return self.send(method, url, **kwargs).json()
+        response = self.send(method, url, **kwargs)
+        decoded = getattr(response, "_kit_json", _NOT_DECODED)
+        return response.json() if decoded is _NOT_DECODED else decoded
 
 
 def fatal_message(exc: BaseException) -> str:
