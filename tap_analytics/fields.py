@@ -11,6 +11,7 @@ never dropped: the first two in ``unmapped_fields``, the last as JSON text in it
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -81,8 +82,12 @@ FIXED_COLUMNS: dict[str, dict[str, t.Any]] = {
 RESERVED = set(FIXED_COLUMNS) | {"value_label"}
 
 
+@functools.lru_cache(maxsize=4096)
 def column_name(field: str) -> str:
-    """The column of a field: lower snake case; ``_field`` appended on a clash."""
+    """The column of a field: lower snake case; ``_field`` appended on a clash.
+
+    Cached: every record names the same few fields, and the regex was a tenth of a
+    record's cost."""
     name = re.sub(r"[^0-9a-zA-Z_]+", "_", field).strip("_").lower() or "field"
     if name[0].isdigit():
         name = f"f_{name}"
@@ -218,6 +223,22 @@ def fits(value: t.Any, column: dict[str, t.Any]) -> bool:
     return "object" in kinds
 
 
+def _fits_kinds(value: t.Any, kinds: set[str]) -> bool:
+    """:func:`fits` for a value that is not a list, given its column's types (a list
+    needs :func:`fits`, which checks the items)."""
+    if value is None:
+        return "null" in kinds
+    if isinstance(value, bool):
+        return "boolean" in kinds
+    if isinstance(value, int):
+        return "integer" in kinds or "number" in kinds
+    if isinstance(value, float):
+        return "number" in kinds
+    if isinstance(value, str):
+        return "string" in kinds
+    return "object" in kinds
+
+
 def unwrap(field: dict[str, t.Any]) -> tuple[t.Any, t.Any]:
     """(value, label) of a documented typed field."""
     kind = field.get("_type")
@@ -247,6 +268,9 @@ class RowBuilder:
         self.props: dict[str, dict[str, t.Any]] = schema.get("properties", {})
         self._warn = warn
         self._warned: set[tuple[str, str]] = set()
+        # Per-record work only reads these: each column's JSON types, computed once.
+        self._kinds = {col: _types(spec) for col, spec in self.props.items()}
+        self._nulls: dict[tuple[str, ...], dict[str, None]] = {}
 
     def warn_once(self, key: tuple[str, str], message: str) -> None:
         if key not in self._warned:
@@ -266,7 +290,8 @@ class RowBuilder:
                 ("column", name), f"field '{name}' ({kind}) has no column; kept in unmapped_fields"
             )
             return
-        text_column = "string" in _types(column)
+        kinds = self._kinds[col]
+        text_column = "string" in kinds
         if kind != LIST_TYPE and kind not in FIELD_TYPES:
             self.warn_once(
                 ("type", f"{name}:{kind}"),
@@ -278,9 +303,11 @@ class RowBuilder:
                 unmapped[name] = field
             return
         value, label = unwrap(field)
-        if not fits(value, column) and text_column and not isinstance(value, list | dict):
+        fit = fits(value, column) if isinstance(value, list) else _fits_kinds(value, kinds)
+        if not fit and text_column and not isinstance(value, list | dict):
             value = canonical(value)  # a primitive in a text column (a field the sample missed)
-        if not fits(value, column):
+            fit = fits(value, column)
+        if not fit:
             unmapped[name] = field
             self.warn_once(
                 ("fit", f"{name}:{kind}"),
@@ -293,9 +320,11 @@ class RowBuilder:
             row[f"{col}_label"] = label
 
     def build(self, raw: dict[str, t.Any], base: dict[str, t.Any]) -> dict[str, t.Any]:
-        row = dict(base)
-        for name in self.props:
-            row.setdefault(name, None)
+        shape = tuple(base)
+        nulls = self._nulls.get(shape)
+        if nulls is None:
+            nulls = self._nulls[shape] = {n: None for n in self.props if n not in base}
+        row = {**base, **nulls}
         unmapped: dict[str, t.Any] = {}
         primary = raw.get("primaryTimestampField") or {}
         row["primary_timestamp"] = primary.get("timestamp")
