@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import median, run_child, sandbox  # noqa: E402
+from benchmarks.common import median, run_child, sandbox
 
 DAY = dt.date(2026, 3, 2)
 

@@ -59,6 +59,29 @@ class Counter:
         self._write(message)
 
 
+def log_requests(path: str) -> None:
+    """Append every request the tap sends (method, URL, headers, body) to ``path``, for a
+    bare ``requests`` loop to replay. Sandbox credentials only."""
+    import requests
+
+    send = requests.Session.send
+    fh = open(path, "w")
+
+    def logged(self: t.Any, request: t.Any, **kwargs: t.Any) -> t.Any:
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        entry = {
+            "method": request.method,
+            "url": request.url,
+            "headers": dict(request.headers),
+            "body": body,
+        }
+        fh.write(json.dumps(entry) + "\n")
+        fh.flush()
+        return send(self, request, **kwargs)
+
+    requests.Session.send = logged  # type: ignore[method-assign]
+
+
 def floor_tap(spec: dict[str, t.Any], records: list[dict[str, t.Any]]) -> t.Any:
     """A minimal tap: one stream, the real stream's schema/keys, records from memory."""
     from singer_sdk import Stream, Tap
@@ -109,9 +132,19 @@ def main() -> None:
     if catalog is None and mode != "floor" and spec.get("streams"):
         from tapkit.testing import catalog_selecting
 
-        catalog = catalog_selecting(cls(config=config), spec["streams"])
+        probe = cls(config=config)
+        wanted = spec["streams"]
+        if wanted == "all":
+            wanted = [s["tap_stream_id"] for s in probe.catalog_dict["streams"]]
+        catalog = catalog_selecting(probe, wanted)
+    if mode == "discover":
+        Path(spec["catalog_path"]).write_text(json.dumps(catalog))
+        Path(spec["result_path"]).write_text(json.dumps({"records": 0}))
+        return
+    if spec.get("requests_path"):
+        log_requests(spec["requests_path"])
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    capture = open(spec["records_path"], "w") if mode == "capture" else None  # noqa: SIM115
+    capture = open(spec["records_path"], "w") if mode == "capture" else None
     try:
         tap = cls(config=config, catalog=catalog) if mode != "floor" else cls(config=config)
         counter = Counter(tap.message_writer, capture)

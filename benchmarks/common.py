@@ -64,10 +64,10 @@ def sandbox(factory: str, **options: t.Any) -> Iterator[str]:
 def control(base: str, path: str, body: t.Any = None) -> t.Any:
     """GET (or POST ``body`` to) a ``/__sandbox__/`` control endpoint."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(
+    req = urllib.request.Request(  # noqa: S310
         f"{base}/__sandbox__/{path}", data=data, method="POST" if data is not None else "GET"
     )
-    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310 - local sandbox
+    with urllib.request.urlopen(req, timeout=30) as resp:  # noqa: S310
         return json.loads(resp.read())
 
 

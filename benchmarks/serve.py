@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sandbox.core import serve_forever  # noqa: E402
+from sandbox.core import serve_forever
 
 
 def main() -> None:
