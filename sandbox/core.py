@@ -89,21 +89,25 @@ class Fault:
     op: str = "add_field"
     field: str = ""
     value: t.Any = None
+    #: ``add_field`` only: add to objects that have this key (default: every object)
+    beside: str | None = None
 
     def matches(self, req: Request) -> bool:
         return self.path is None or re.search(self.path, req.path) is not None
 
 
-def mutate_json(obj: t.Any, op: str, name: str, value: t.Any = None) -> t.Any:
+def mutate_json(
+    obj: t.Any, op: str, name: str, value: t.Any = None, beside: str | None = None
+) -> t.Any:
     """A copy of ``obj`` changed the way a vendor's response shape drifts.
 
-    ``add_field``: every object that has keys gains ``name`` = ``value`` (an undocumented
-    field). ``drop_field``: key ``name`` disappears from every object. ``stringify``: every
+    ``add_field``: every object that has keys (or only those with key ``beside``) gains
+    ``name`` = ``value`` (an undocumented field). ``drop_field``: key ``name`` disappears from every object. ``stringify``: every
     number under key ``name`` becomes its text (``12`` -> ``"12"``). ``tamper``: every
     string under key ``name`` gets an ``X`` appended (a page key or link altered in transit).
     """
     if isinstance(obj, list):
-        return [mutate_json(item, op, name, value) for item in obj]
+        return [mutate_json(item, op, name, value, beside) for item in obj]
     if not isinstance(obj, dict):
         return obj
     out: dict[str, t.Any] = {}
@@ -117,8 +121,8 @@ def mutate_json(obj: t.Any, op: str, name: str, value: t.Any = None) -> t.Any:
         if key == name and op == "tamper" and isinstance(item, str):
             out[key] = item + "X"
             continue
-        out[key] = mutate_json(item, op, name, value)
-    if op == "add_field" and obj and name not in out:
+        out[key] = mutate_json(item, op, name, value, beside)
+    if op == "add_field" and obj and name not in out and (beside is None or beside in obj):
         out[name] = value
     return out
 
@@ -131,7 +135,7 @@ def mutate_response(resp: Response, fault: Fault) -> Response:
         body = json.loads(resp.body)
     except ValueError:
         return resp
-    changed = mutate_json(body, fault.op, fault.field, fault.value)
+    changed = mutate_json(body, fault.op, fault.field, fault.value, fault.beside)
     return Response(
         resp.status, json.dumps(changed).encode(), dict(resp.headers), resp.content_type
     )
