@@ -21,6 +21,8 @@ COLUMNS = (
     ("duplicate_keys", "duplicate keys"),
     ("secrets_found", "secrets found"),
     ("bad_inputs", "bad inputs"),
+    ("open_findings", "open findings"),
+    ("silent_bad_rows", "silent bad rows"),
 )
 
 
