@@ -56,6 +56,27 @@ class TapLexerActivity(KitTap):
             title="NPS category",
             description="nps_category sent with NPS reports: all, promoters, passives, detractors.",
         ),
+        th.Property(
+            "export_window_days",
+            th.IntegerType,
+            default=7,
+            title="Export window (days)",
+            description="Days per CSV export job (1 to 365: the API caps a range at 12 months).",
+        ),
+        th.Property(
+            "export_poll_interval_seconds",
+            th.NumberType,
+            default=5,
+            title="Export poll interval (s)",
+            description="First wait between export status checks; later waits grow x1.5 up to 60 s.",
+        ),
+        th.Property(
+            "export_timeout_seconds",
+            th.NumberType,
+            default=1800,
+            title="Export timeout (s)",
+            description="Longest wait for one export job before the run fails naming its token.",
+        ),
         *http_settings(max_requests=100, window_seconds=300),
     ).to_dict()
 
@@ -89,6 +110,15 @@ class TapLexerActivity(KitTap):
 
     def extra_config_errors(self) -> list[str]:
         errors = super().extra_config_errors()
+        try:
+            from tap_lexer_activity.exports import export_settings
+        except ImportError:
+            pass
+        else:
+            try:
+                export_settings(self.config)
+            except TapError as exc:
+                errors.extend(str(exc).split("; "))
         ids = self.config.get("nps_form_ids")
         if ids is not None and not all(isinstance(x, int) and x > 0 for x in ids):
             errors.append("nps_form_ids: must be a list of positive form ids, e.g. [55, 56]")

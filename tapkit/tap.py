@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import numbers
 import sys
 import typing as t
 from urllib.parse import urlparse
@@ -114,6 +115,13 @@ def http_settings(
     ]
 
 
+def _as_number(value: t.Any) -> float | None:
+    """Numbers from JSON config files arrive as int, float or Decimal."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
 def _check_url(config: t.Mapping[str, t.Any], key: str, errors: list[str]) -> None:
     value = config.get(key)
     if value is None:
@@ -154,16 +162,16 @@ class KitTap(Tap):
                 f"end_date: {config['end_date']} is before start_date {config['start_date']}"
             )
         for key in ("lookback_days", "max_retries", "max_rate_limit_retries"):
-            value = config.get(key)
-            if isinstance(value, int) and value < 0:
+            value = _as_number(config.get(key))
+            if value is not None and value < 0:
                 errors.append(f"{key}: must be 0 or more, got {value}")
         for key in (
             "rate_limit_max_requests",
             "rate_limit_window_seconds",
             "request_timeout_seconds",
         ):
-            value = config.get(key)
-            if isinstance(value, int | float) and value <= 0:
+            value = _as_number(config.get(key))
+            if value is not None and value <= 0:
                 errors.append(f"{key}: must be greater than 0, got {value}")
         for key in self.url_settings:
             _check_url(config, key, errors)

@@ -9,6 +9,7 @@ import typing as t
 
 import jsonschema
 import pytest
+from singer_sdk.exceptions import ConfigValidationError
 
 from sandbox import lexer_data as data
 from sandbox.core import HTTPError
@@ -477,10 +478,11 @@ def test_a_bookmark_in_the_future_yields_no_rows_and_a_valid_state(
 def test_bad_export_settings_are_one_clear_error_naming_the_setting(
     app: LexerApp, exports: ExportService, config: dict[str, t.Any], setting: str, value: t.Any
 ) -> None:
-    result = sync({**config, setting: value}, ["case_details"], raise_errors=False)
-    assert isinstance(result.error, TapError)
-    assert str(result.error).startswith(f"{setting}:")
-    assert DEFAULT_TOKEN not in str(result.error)
+    # Checked with the other settings, before any stream (or export job) starts.
+    with pytest.raises(ConfigValidationError) as info:
+        sync({**config, setting: value}, ["case_details"])
+    assert any(error.startswith(f"{setting}:") for error in info.value.errors)
+    assert DEFAULT_TOKEN not in " ".join(info.value.errors)
     assert not exports.jobs
 
 
