@@ -203,9 +203,46 @@ def secret_values(tap_cls: type[Tap], config: t.Mapping[str, t.Any]) -> list[str
     return [str(config[k]) for k, v in props.items() if v.get("secret") and config.get(k)]
 
 
+#: File options of the Singer CLI and what each file is, for messages.
+_JSON_FILE_OPTIONS = {"--state": "state", "--catalog": "catalog", "--properties": "catalog"}
+
+
+def _unreadable_json_file(argv: t.Sequence[str]) -> str | None:
+    """The message for a --state/--catalog file that is not JSON (the SDK would print a
+    traceback), or None. --config files are the SDK's own business (it names them)."""
+    import json
+
+    for i, arg in enumerate(argv):
+        option, _, inline = arg.partition("=")
+        if option not in _JSON_FILE_OPTIONS:
+            continue
+        path = inline or (argv[i + 1] if i + 1 < len(argv) else "")
+        if not path:
+            continue
+        try:
+            with open(path, encoding="utf-8") as fh:
+                json.load(fh)
+        except OSError as exc:
+            return f"{option} file '{path}' cannot be read: {exc.strerror}"
+        except ValueError as exc:
+            what = _JSON_FILE_OPTIONS[option]
+            fix = (
+                "fix the file, or clear the stored state (`meltano state clear <state_id>`)"
+                if what == "state"
+                else "fix the file or discover the catalog again"
+            )
+            return f"the {what} in '{path}' is not valid JSON ({exc}); {fix}"
+    return None
+
+
 def run_cli(tap_cls: type[Tap]) -> None:
     """Console entry point: known failures become one clear line and exit code 1."""
     log = logging.getLogger(tap_cls.name)
+    problem = _unreadable_json_file(sys.argv[1:])
+    if problem:
+        logging.basicConfig(format="%(message)s")
+        log.error("%s failed: %s", tap_cls.name, problem)
+        sys.exit(1)
     try:
         tap_cls.cli()
     except (TapError, FatalAPIError, RetriableAPIError, requests.RequestException) as exc:
