@@ -107,7 +107,6 @@ def _lexer_env(url: str) -> dict[str, str]:
         "TAP_LEXER_ACTIVITY_START_DATE": "2026-09-01",
         "TAP_LEXER_ACTIVITY_END_DATE": "2026-10-15",
         "TAP_LEXER_ACTIVITY_RATE_LIMIT_MAX_REQUESTS": "1000",
-        "TAP_LEXER_ACTIVITY_RATE_LIMIT_WINDOW_SECONDS": "1",
     }
 
 
@@ -133,7 +132,6 @@ def _livechat_env(url: str) -> dict[str, str]:
         "TAP_LIVECHAT_REPORTS_START_DATE": "2026-10-01",
         "TAP_LIVECHAT_REPORTS_END_DATE": "2026-10-20",
         "TAP_LIVECHAT_REPORTS_RATE_LIMIT_MAX_REQUESTS": "1000",
-        "TAP_LIVECHAT_REPORTS_RATE_LIMIT_WINDOW_SECONDS": "1",
     }
 
 

@@ -48,9 +48,7 @@ def _differences(expected: dict[str, Table], got: dict[str, Table]) -> int:
         for key, row in rows.items():
             other = have.get(key)
             volatile = {"_sdc_extracted_at"}
-            if other is None or any(
-                other.get(c) != v for c, v in row.items() if c not in volatile
-            ):
+            if other is None or any(other.get(c) != v for c, v in row.items() if c not in volatile):
                 bad += 1
     return bad
 
@@ -114,7 +112,7 @@ def test_new_field_reaches_no_schema_surprise(sim: Served) -> None:
     profile = sim.profile
     config = sim.config()
     catalog = discover(profile.tap_cls, config, profile.streams)
-    path, name = VALUE_FIELDS[sim.profile.vendor]
+    _path, name = VALUE_FIELDS[sim.profile.vendor]
     sim.app.faults.add(
         "mutate", op="add_field", field="sentiment", value=0.5, beside=name, count=10**9
     )
