@@ -252,6 +252,9 @@ class MeltanoProject:
         select = [f"{name}.*" for name in self.profile.kill_streams]
         env.update(
             {
+                # A private .meltano: `meltano run` writes each plugin's config and catalog
+                # to <sys dir>/run/<plugin>/, which concurrent runs of one tap would share.
+                "MELTANO_SYS_DIR_ROOT": str(self.sys_dir()),
                 "MELTANO_DATABASE_URI": f"sqlite:///{self.warehouse.workdir / 'meltano.db'}",
                 "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
                 "MELTANO_ENVIRONMENT": "sandbox",
@@ -261,6 +264,15 @@ class MeltanoProject:
             }
         )
         return env
+
+    def sys_dir(self) -> Path:
+        """<workdir>/.meltano: the installed plugins linked in, its own run directory."""
+        sys_dir = self.warehouse.workdir / ".meltano"
+        if not sys_dir.exists():
+            sys_dir.mkdir(parents=True)
+            for kind in ("extractors", "loaders"):
+                (sys_dir / kind).symlink_to(ROOT / ".meltano" / kind, target_is_directory=True)
+        return sys_dir
 
     def run(
         self,
