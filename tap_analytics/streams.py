@@ -193,9 +193,14 @@ class MetricDataStream(DayWindowStream):
 
 
 class RecordDataStream(DayWindowStream):
-    """One record id's unaggregated rows, day by day, every page of each day."""
+    """One record id's unaggregated rows, day by day, every page of each day.
+
+    Every row of a day carries that day's ``window_start``, so rows go out page by page
+    as they arrive (``buffer_window_rows = False``): a day of a million records does not
+    sit in memory. Only the day's keys are kept (duplicate warning, page-key restart)."""
 
     path = "/records"
+    buffer_window_rows = False
 
     def __init__(
         self,
@@ -224,14 +229,16 @@ class RecordDataStream(DayWindowStream):
 
     def records_for_window(
         self, window: Window, context: t.Mapping[str, t.Any] | None
-    ) -> Iterable[dict[str, t.Any]]:
+    ) -> Iterator[dict[str, t.Any]]:
         filters = self.analytics_tap.record_filters(self.record_id)
         body = self.period_body(self.record_id, window, filters)
+        emitted: set[t.Any] = set()
         try:
-            return self.day_rows(window, body)
+            yield from self.day_rows(window, body, emitted)
         except FatalRequestError as exc:
             # A refused page key (expired between two pages) cannot be repaired by
-            # editing it: the day is asked again from its first page, once.
+            # editing it: the day is asked again from its first page, once; rows that
+            # already went out are not sent twice.
             if "pageKey" not in str(exc):
                 raise
             self.logger.warning(
@@ -239,13 +246,17 @@ class RecordDataStream(DayWindowStream):
                 self.name,
                 window.start.date(),
             )
-            return self.day_rows(window, body)
+            sent_before = set(emitted)
+            for row in self.day_rows(window, body, set()):
+                if row[self.primary_keys[0]] not in sent_before:
+                    yield row
 
-    def day_rows(self, window: Window, body: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    def day_rows(
+        self, window: Window, body: dict[str, t.Any], seen: set[t.Any]
+    ) -> Iterator[dict[str, t.Any]]:
+        """The day's rows, page by page; ``seen`` collects their keys."""
         base = {**self.window_columns(window), "record_id": self.record_id}
         key = self.primary_keys[0]
-        rows: list[dict[str, t.Any]] = []
-        seen: set[t.Any] = set()
         url = self.analytics_url("records")
         for page in self.pages("POST", url, body=body, what=f"records of '{self.record_id}'"):
             for raw in page:
@@ -267,8 +278,7 @@ class RecordDataStream(DayWindowStream):
                         key,
                     )
                 seen.add(row[key])
-                rows.append(row)
-        return rows
+                yield row
 
 
 FIXED_STREAMS: list[type[AnalyticsStream]] = [

@@ -47,6 +47,11 @@ class DateWindowStream(KitRESTStream):
     check_sorted = False
     # STATE is written after every finished window instead (see get_records).
     STATE_MSG_FREQUENCY = 10**12
+    #: Rows of a window are held and sorted by the replication key before they go out.
+    #: A stream whose rows all carry their window's own replication value (nothing to
+    #: sort) may set this False: rows then go out as they arrive, and memory does not
+    #: grow with the size of a window. The STATE still follows the finished window.
+    buffer_window_rows: t.ClassVar[bool] = True
 
     @property
     def tz(self) -> ZoneInfo:
@@ -125,9 +130,16 @@ class DateWindowStream(KitRESTStream):
                 windows[-1].end.date(),
             )
         for window in windows:
-            rows = list(self.records_for_window(window, context))
-            rows.sort(key=lambda row: row[self.replication_key])
-            yield from rows
-            if rows:
+            if self.buffer_window_rows:
+                rows = list(self.records_for_window(window, context))
+                rows.sort(key=lambda row: row[self.replication_key])
+                yield from rows
+                emitted = bool(rows)
+            else:
+                emitted = False
+                for row in self.records_for_window(window, context):
+                    emitted = True
+                    yield row
+            if emitted:
                 # The window is complete: persist the bookmark before the next request.
                 self._write_state_message()
