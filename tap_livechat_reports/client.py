@@ -104,7 +104,10 @@ class LiveChatStream(DateWindowStream):
         err = body.get("error") if isinstance(body, dict) else None
         if isinstance(err, dict):
             parts = [str(err[k]) for k in ("type", "message") if err.get(k)]
-            return ": ".join(parts)[:300]
+            text = ": ".join(parts)[:300]
+            if err.get("type") == "unsupported_version":
+                text += f"; set `api_version` to a current version (default {DEFAULT_API_VERSION})"
+            return text
         return super().api_error_text(response)
 
     def validate_response(self, response: requests.Response) -> None:
