@@ -24,11 +24,16 @@ def _bookmarks(state: dict[str, t.Any]) -> t.Iterator[tuple[str, str]]:
                 yield stream, str(part["replication_key_value"])
 
 
-def states_ahead_of_records(run: SyncResult) -> list[str]:
-    """STATE messages whose bookmark is past every record emitted before them: a resume
-    from such a STATE would skip data the run never delivered."""
+def states_ahead_of_records(
+    run: SyncResult, initial_state: dict[str, t.Any] | None = None
+) -> list[str]:
+    """STATE messages whose bookmark is past every record emitted before them (or past
+    the bookmark the run started from): a resume from such a STATE would skip data the
+    run never delivered."""
     rep = replication_keys(run)
     highest: dict[str, str] = {}
+    for stream, value in _bookmarks(initial_state or {}):
+        highest[stream] = max(highest.get(stream, ""), value)
     problems = []
     for msg in run.messages:
         if msg["type"] == "RECORD" and msg["stream"] in rep:

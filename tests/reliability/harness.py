@@ -165,9 +165,16 @@ def table_of(run: SyncResult, keys: dict[str, list[str]]) -> dict[str, Table]:
     return upsert({}, run, keys)
 
 
+#: Columns that describe a sync rather than the data (lineage): they differ between two
+#: clean runs by design.
+VOLATILE = frozenset(
+    {"_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "extracted_at", "export_token"}
+)
+
+
 def comparable(tables: dict[str, Table]) -> dict[str, Table]:
     """Rows without columns that describe the sync rather than the data."""
-    volatile = {"_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "extracted_at"}
+    volatile = VOLATILE
     return {
         stream: {k: {c: v for c, v in row.items() if c not in volatile} for k, row in rows.items()}
         for stream, rows in tables.items()

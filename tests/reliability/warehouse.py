@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from .harness import ROOT
+from .harness import ROOT, VOLATILE
 from .profiles import Profile
 
 MELTANO = str(ROOT / ".venv" / "bin" / "meltano")
@@ -219,7 +219,7 @@ def keyed(
         for row in rows:
             key = tuple(normalise(row.get(k)) for k in pk)
             dups += key in table
-            table[key] = {k: normalise(v) for k, v in row.items()}
+            table[key] = {k: normalise(v) for k, v in row.items() if k not in VOLATILE}
         out[name] = table
     return out, dups
 
