@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import record
+from .harness import record, secrets_in
 from .profiles import PROFILES, Profile
 from .warehouse import (
     MeltanoProject,
@@ -63,6 +63,7 @@ def kill_points(
     profile: Profile, kinds: t.Sequence[str], points: int, workdir: Path, rng: random.Random
 ) -> None:
     with simulator(profile) as sim:
+        secrets = profile.secrets(profile.config(sim.url))
         for kind in kinds:
             expected, total, keys = _clean(profile, sim, kind, workdir)
             for i in range(points):
@@ -82,12 +83,15 @@ def kill_points(
                     assert rerun.returncode == 0, f"{where}: rerun failed\n{rerun.output[-3000:]}"
                     got, dups = keyed(wh.tables(keys), keys)
                     lost, extra = _compare(expected, got)
+                    leaked = secrets_in(killed.output + rerun.output, secrets)
                     record(
                         profile.tap,
                         kill_points=int(killed.killed),
                         rows_lost=lost,
                         duplicate_keys=dups,
+                        secrets_found=len(leaked),
                     )
+                    assert not leaked, f"{where}: a secret is in the Meltano log"
                     assert lost == 0, f"{where}: {lost} rows lost or changed"
                     assert extra == 0, f"{where}: {extra} rows a clean run does not have"
                     assert dups == 0, f"{where}: {dups} duplicate keys"
