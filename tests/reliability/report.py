@@ -14,7 +14,7 @@ from .harness import LEDGER_ROOT, latest_ledger_dir, ledger_dir
 
 COLUMNS = (
     ("faults_injected", "faults injected"),
-    ("faults_survived", "survived"),
+    ("faults_survived", "handled"),
     ("fault_runs", "fault runs"),
     ("kill_points", "kill points"),
     ("rows_lost", "rows lost"),

@@ -163,3 +163,43 @@ def test_429_storm_waits_as_asked_and_finishes(sim: Served, retry_after: float |
         rows_lost=lost,
         secrets_found=secrets,
     )
+
+
+def test_exhausted_retries_via_cli_exit_1_with_one_clear_line(sim: Served, tmp_path) -> None:
+    """The console script: 503 until retries run out -> exit 1, one error line that says
+    what happened, no traceback, no secret, no STATE past the delivered rows."""
+    import json
+    import subprocess
+
+    from tapkit.testing import SyncResult
+
+    from .harness import ROOT
+
+    catalog, _clean = _baseline(sim)
+    n = _sync_requests(sim, catalog)
+    config = sim.config(max_retries=1)
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    sim.app.faults.add("status", status=503, count=10**6, after=n // 2)
+    proc = subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / sim.profile.tap),
+            "--config",
+            "config.json",
+            "--catalog",
+            "catalog.json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+    )
+    out, err = proc.stdout.decode(), proc.stderr.decode()
+    assert proc.returncode == 1, err[-2000:]
+    assert "Traceback" not in err, err[-2000:]
+    failed = [line for line in err.splitlines() if f"{sim.profile.tap} failed:" in line]
+    assert len(failed) == 1, err[-2000:]
+    assert "503" in failed[0]
+    assert not secrets_in(out + err, sim.profile.secrets(config))
+    messages = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
+    assert states_ahead_of_records(SyncResult(messages=messages)) == []
+    record(sim.profile.tap, faults_injected=2, faults_survived=2, fault_runs=1)
