@@ -177,7 +177,28 @@ class KitTap(Tap):
             _check_url(config, key, errors)
         return errors
 
+    def _coerce_numbers(self) -> None:
+        """Read numeric strings as numbers for number/integer settings.
+
+        Settings often arrive as text (environment variables; Meltano passes fractional
+        settings as strings because its `decimal` kind cannot be written to JSON).
+        """
+        props = self.config_jsonschema.get("properties", {})
+        for key, value in list(self._config.items()):
+            if not isinstance(value, str):
+                continue
+            types = props.get(key, {}).get("type", [])
+            types = [types] if isinstance(types, str) else types
+            try:
+                if "integer" in types and value.strip().lstrip("-").isdigit():
+                    self._config[key] = int(value)
+                elif "number" in types:
+                    self._config[key] = float(value)
+            except ValueError:
+                continue  # left for the schema check to report
+
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        self._coerce_numbers()
         errors = super()._validate_config(raise_errors=raise_errors)
         extra = self.extra_config_errors()
         if extra and raise_errors:
