@@ -205,11 +205,11 @@ def _tables(
     out = {}
     for table in tables:
         keys = _primary_key(execute, fetch, schema, table, duck=duck)
-        rows = fetch(execute(f'select count(*) from "{schema}"."{table}"'))[0][0]  # noqa: S608
+        rows = fetch(execute(f'select count(*) from "{schema}"."{table}"'))[0][0]
         cols = ", ".join(f'"{k}"' for k in keys) or "*"
         distinct = fetch(
             execute(f'select count(*) from (select distinct {cols} from "{schema}"."{table}") d')
-        )[0][0]  # noqa: S608
+        )[0][0]
         out[table] = (int(rows), int(distinct))
     return out
 
@@ -302,7 +302,7 @@ def postgres_tables(database: str, schema: str) -> dict[str, tuple[int, int]]:
 def postgres_rows(database: str, schema: str, table: str) -> set[tuple[t.Any, ...]]:
     """Every row of a table, as a set of tuples (ordered columns), for comparisons."""
     with postgres_cursor(database) as cur:
-        cur.execute(f'select * from "{schema}"."{table}"')  # noqa: S608
+        cur.execute(f'select * from "{schema}"."{table}"')
         cols = [d[0] for d in cur.description]
         keep = [i for i, c in enumerate(cols) if not c.startswith("_sdc_")]
         return {tuple(repr(row[i]) for i in keep) for row in cur.fetchall()}
