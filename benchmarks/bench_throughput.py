@@ -126,8 +126,8 @@ def lexer_export_scale(rows: int) -> int:
 
 
 def cases(quick: bool) -> list[Case]:
-    days = 60 if quick else 240
-    export_rows = 20_000 if quick else 100_000
+    days = 60 if quick else 150
+    export_rows = 20_000 if quick else 50_000
     return [
         Case(
             "Lexer mention_sla_export (CSV)",
