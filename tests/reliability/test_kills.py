@@ -2,7 +2,7 @@
 Postgres, then a rerun: the warehouse must hold exactly the key set and values of one
 clean run, with no duplicate key.
 
-CI runs one kill point per tap (unmarked); `make test-full` runs 20 per tap (marked slow).
+CI runs a sample (unmarked, SAMPLE below); `make test-full` runs 20 per tap (marked slow).
 Kill points are request counts drawn from a seeded generator (RELIABILITY_SEED), so a
 failure names a point that can be replayed."""
 
@@ -103,11 +103,15 @@ def _kinds() -> list[str]:
     return ["duckdb", "postgres"] if postgres_available() else ["duckdb"]
 
 
-@pytest.mark.parametrize("name", sorted(PROFILES))
+#: The CI sample: one kill each for the two quickest taps, one per warehouse (every tap
+#: and both warehouses are in the slow loop). Three `meltano run`s per point.
+SAMPLE = {"lexer": "duckdb", "livechat": "postgres"}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLE))
 def test_kill_sample_then_rerun_equals_clean_run(name: str, tmp_path: Path) -> None:
-    """CI sample: one kill per tap, alternating the warehouse."""
-    kinds = _kinds()
-    kind = kinds[sorted(PROFILES).index(name) % len(kinds)]
+    """CI sample of the kill loop."""
+    kind = SAMPLE[name] if SAMPLE[name] in _kinds() else "duckdb"
     rng = random.Random(f"{SEED}-{name}-sample")
     kill_points(PROFILES[name], [kind], 1, tmp_path, rng)
 

@@ -138,7 +138,7 @@ class Warehouse:
                     ).fetchall()
                 ]
                 for name in names:
-                    cur = con.execute(f'select * from "{self.schema}"."{name}"')  # noqa: S608 - names from the catalog
+                    cur = con.execute(f'select * from "{self.schema}"."{name}"')
                     cols = [d[0] for d in cur.description]
                     out[name] = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
             finally:
@@ -155,7 +155,7 @@ class Warehouse:
                     )
                     names = [r[0] for r in cur.fetchall()]
                     for name in names:
-                        cur.execute(f'select * from "{self.schema}"."{name}"')  # noqa: S608 - names from the catalog
+                        cur.execute(f'select * from "{self.schema}"."{name}"')
                         cols = [d[0] for d in cur.description or []]
                         out[name] = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
             finally:
