@@ -25,7 +25,12 @@ from .harness import ROOT, VOLATILE
 from .profiles import Profile
 
 MELTANO = str(ROOT / ".venv" / "bin" / "meltano")
-PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "warehouse"}
+PG: dict[str, t.Any] = {
+    "host": "127.0.0.1",
+    "port": 5432,
+    "user": "postgres",
+    "dbname": "warehouse",
+}
 RUN_TIMEOUT = 300
 
 
@@ -139,7 +144,7 @@ class Warehouse:
                 ]
                 for name in names:
                     cur = con.execute(f'select * from "{self.schema}"."{name}"')
-                    cols = [d[0] for d in cur.description]
+                    cols = [d[0] for d in cur.description or []]
                     out[name] = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
             finally:
                 con.close()
