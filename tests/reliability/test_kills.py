@@ -117,6 +117,7 @@ def test_kill_sample_then_rerun_equals_clean_run(name: str, tmp_path: Path) -> N
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)  # 20 kill points x 2 `meltano run`s each outlast the default 600 s
 @pytest.mark.parametrize("name", sorted(PROFILES))
 def test_kill_loop_then_rerun_equals_clean_run(name: str, tmp_path: Path) -> None:
     """The full loop: FULL_POINTS_PER_TAP kills per tap, split over the warehouses."""
