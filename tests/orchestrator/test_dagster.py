@@ -8,6 +8,7 @@ import itertools
 import json
 import os
 import subprocess
+import threading
 import typing as t
 import uuid
 from collections.abc import Iterator
@@ -55,9 +56,31 @@ def defs(project: MeltanoProject) -> t.Any:
     return definitions_from_project(project)
 
 
+class GatedDixa(DixaApp):
+    """The Dixa sandbox holding its first request until released: a run that is under way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def handle(self, req: t.Any) -> t.Any:
+        if not self.started.is_set():
+            self.started.set()
+            self.release.wait(120)
+        return super().handle(req)
+
+
 @pytest.fixture
-def dixa_url() -> Iterator[str]:
-    with serve(DixaApp()) as url:
+def dixa_app() -> GatedDixa:
+    app = GatedDixa()
+    app.release.set()  # open unless a test closes the gate
+    return app
+
+
+@pytest.fixture
+def dixa_url(dixa_app: GatedDixa) -> Iterator[str]:
+    with serve(dixa_app) as url:
         yield url
 
 
@@ -133,20 +156,40 @@ def test_all_to_duckdb_loads_one_tap_at_a_time(project: MeltanoProject, defs: t.
 
 
 def test_a_meltano_job_runs_in_process_into_duckdb(
-    project: MeltanoProject, defs: t.Any, isolated: Path, dixa_url: str
+    project: MeltanoProject, defs: t.Any, isolated: Path, dixa_url: str, dixa_app: GatedDixa
 ) -> None:
+    """One job end to end; meanwhile a second worker starts the same job (same state ID) and
+    is refused by Meltano's lock (the ops never pass --force)."""
     (task,) = project.job(JOB).tasks
     start, end = days()
     suffix = f"orchestrator-{uuid.uuid4().hex[:8]}"
-    result = defs.resolve_job_def(dagster_name(JOB)).execute_in_process(
-        run_config=run_config(
-            op_name(task),
-            state_id_suffix=suffix,
-            env={"TAP_ANALYTICS_START_DATE": start, "TAP_ANALYTICS_END_DATE": end},
-        ),
-        raise_on_error=False,
+    config = run_config(
+        op_name(task),
+        state_id_suffix=suffix,
+        env={"TAP_ANALYTICS_START_DATE": start, "TAP_ANALYTICS_END_DATE": end},
     )
+    job_def = defs.resolve_job_def(dagster_name(JOB))
+    dixa_app.release.clear()
+    second: list[t.Any] = []
+
+    def start_second_while_first_runs() -> None:
+        try:
+            if dixa_app.started.wait(120):  # the first run is inside the API now
+                second.append(job_def.execute_in_process(run_config=config, raise_on_error=False))
+        finally:
+            dixa_app.release.set()
+
+    helper = threading.Thread(target=start_second_while_first_runs)
+    helper.start()
+    try:
+        result = job_def.execute_in_process(run_config=config, raise_on_error=False)
+    finally:
+        dixa_app.release.set()
+        helper.join(120)
     assert result.success, _failure(result)
+    assert len(second) == 1, "the second run never started"
+    assert not second[0].success
+    assert "pipeline is already running" in _failure(second[0])
 
     # The same tap, same sandbox, same range, run directly: the rows that must have landed.
     direct = run_sync(
