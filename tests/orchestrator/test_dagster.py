@@ -31,8 +31,10 @@ from orchestrate.dagster_defs import (  # noqa: E402
 from orchestrate.meltano_project import (  # noqa: E402
     PROJECT_ROOT,
     MeltanoProject,
+    MeltanoProjectError,
     find_meltano,
     load_meltano_project,
+    parse_project,
 )
 from sandbox.core import serve  # noqa: E402
 from sandbox.dixa import DEFAULT_TOKEN, DixaApp  # noqa: E402
@@ -267,6 +269,52 @@ def test_credentials_in_run_config_are_refused_before_meltano_runs(
     assert "TAP_ANALYTICS_API_TOKEN" in failure
     assert WRONG_TOKEN not in failure
     assert not (isolated / "meltano.db").exists()  # Meltano never started
+
+
+def synthetic(schedule_env: dict[str, str]) -> MeltanoProject:
+    return parse_project(
+        Path("/p"),
+        {"jobs": [{"job_name": "twice", "tasks": ["tap-a target-b", "dbt:run", "tap-a target-b"]}]},
+        {
+            "schedules": {
+                "job": [
+                    {
+                        "name": "twice-daily",
+                        "cron_interval": "0 6,18 * * *",
+                        "env": schedule_env,
+                        "job": {"name": "twice", "tasks": []},
+                    }
+                ]
+            }
+        },
+    )
+
+
+def test_a_schedules_env_reaches_every_op_of_its_job() -> None:
+    defs = definitions_from_project(
+        synthetic({"TAP_A_LOOKBACK_DAYS": "3"}), schedules_running=False
+    )
+    job_def = defs.resolve_job_def("twice")
+    assert upstream(job_def, "dbt_run") == ["tap_a__target_b"]
+    assert upstream(job_def, "tap_a__target_b_2") == ["dbt_run"]
+    (schedule,) = list(defs.schedules or [])
+    assert isinstance(schedule, dg.ScheduleDefinition)
+    assert schedule.name == "twice_daily"
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    env = {"env": {"TAP_A_LOOKBACK_DAYS": "3"}}
+    (request,) = schedule.evaluate_tick(dg.build_schedule_context()).run_requests or []
+    assert request.run_config == {
+        "ops": {
+            "tap_a__target_b": {"config": env},
+            "dbt_run": {"config": env},
+            "tap_a__target_b_2": {"config": env},
+        }
+    }
+
+
+def test_credentials_in_a_schedules_env_are_refused_at_load() -> None:
+    with pytest.raises(MeltanoProjectError, match=r"'twice-daily'.*\(TAP_A_API_TOKEN\)"):
+        definitions_from_project(synthetic({"TAP_A_API_TOKEN": WRONG_TOKEN}))
 
 
 def test_the_resource_builds_the_meltano_command(project: MeltanoProject) -> None:
