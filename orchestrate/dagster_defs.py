@@ -111,6 +111,7 @@ class MeltanoResource(dg.ConfigurableResource):  # type: ignore[misc]
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            errors="replace",  # a plugin's stray bytes must not end the run
             bufsize=1,
             start_new_session=True,
         ) as proc:
