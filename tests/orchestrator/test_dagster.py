@@ -86,8 +86,31 @@ def dixa_url(dixa_app: GatedDixa) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def plugins_installed(project: MeltanoProject) -> None:
+    """The job's plugins installed in the project itself (a fresh clone has none). Tests
+    must not let Meltano install them through the symlinks of ``isolated``: the virtualenvs
+    would then point into the test's temporary directory."""
+    (task,) = project.job(JOB).tasks
+    sys_dir = PROJECT_ROOT / ".meltano"
+    wanted = [(sys_dir / "extractors" / name / "venv") for name in task.extractors] + [
+        (sys_dir / "loaders" / name / "venv") for name in task.loaders
+    ]
+    if all(path.is_dir() for path in wanted):
+        return
+    subprocess.run(
+        [find_meltano(), "install", *task.blocks],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "NO_COLOR": "1"},
+        capture_output=True,
+        check=True,
+    )
+
+
 @pytest.fixture
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dixa_url: str) -> Path:
+def isolated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dixa_url: str, plugins_installed: None
+) -> Path:
     """The worker's environment of this test: its own sandbox, warehouse file, Meltano
     system database (the test's state never mixes with the project's) and Meltano run
     directory. Meltano writes a plugin's catalog to one fixed file under
@@ -100,6 +123,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dixa_url: str) -> 
         (project_sys / kind).mkdir(parents=True, exist_ok=True)
         (sys_dir / kind).symlink_to(project_sys / kind, target_is_directory=True)
     monkeypatch.setenv("MELTANO_SYS_DIR_ROOT", str(sys_dir))
+    monkeypatch.setenv("MELTANO_AUTO_INSTALL", "false")
     monkeypatch.setenv("MELTANO_ENVIRONMENT", "sandbox")
     monkeypatch.setenv("MELTANO_DATABASE_URI", f"sqlite:///{tmp_path / 'meltano.db'}")
     monkeypatch.setenv("TARGET_DUCKDB_FILEPATH", str(tmp_path / "warehouse.duckdb"))
