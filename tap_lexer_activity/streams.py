@@ -34,6 +34,14 @@ class FormsStream(LexerListStream):
     name = "forms"
     path = "/forms"
 
+    def get_records(self, context: t.Any) -> t.Iterator[dict[str, t.Any]]:
+        # The NPS streams need the same list to find the NPS forms: keep it for them
+        # (the list streams sync first), so a run asks for /forms once. Copies: the SDK
+        # drops deselected properties from the records it writes.
+        forms = list(super().get_records(context))
+        self._tap.__dict__["_forms_fetched"] = [dict(form) for form in forms]
+        yield from forms
+
 
 class ReportStream(LexerStream, DateWindowStream):
     """A ``POST /activity/reports`` report fetched window by window."""

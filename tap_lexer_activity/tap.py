@@ -99,8 +99,10 @@ class TapLexerActivity(KitTap):
             if configured:
                 self._nps_forms = [int(x) for x in configured]
             else:
-                forms_stream = self.streams["forms"]
-                forms = list(forms_stream.request_records(None))  # type: ignore[attr-defined]
+                forms = self.__dict__.get("_forms_fetched")
+                if forms is None:  # the forms stream is not selected (or not yet synced)
+                    forms_stream = self.streams["forms"]
+                    forms = list(forms_stream.request_records(None))  # type: ignore[attr-defined]
                 self._nps_forms = sorted(int(f["id"]) for f in forms if f.get("nps"))
                 if not self._nps_forms:
                     self.logger.warning(
