@@ -220,28 +220,29 @@ def load_meltano_project(
     meltano_bin: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> MeltanoProject:
-    """Read the jobs and schedules of the Meltano project at ``root`` (both CLI calls run
-    at once)."""
+    """Read the jobs and schedules of the Meltano project at ``root``."""
     root = Path(root).resolve()
     if not (root / "meltano.yml").is_file():
         msg = f"no meltano.yml in {root}: set MELTANO_PROJECT_ROOT to the Meltano project"
         raise MeltanoProjectError(msg)
     binary = find_meltano(meltano_bin)
-    procs: list[subprocess.Popen[str]] = []
+    # One after the other: on a fresh project both would create and migrate the system
+    # database at once, and one of them fails ("Cannot upgrade the system database").
+    jobs_data = _run_json(binary, root, ["job", "list"], env)
+    schedules_data = _run_json(binary, root, ["schedule", "list"], env)
+    return parse_project(root, jobs_data, schedules_data)
+
+
+def _run_json(
+    binary: str, root: Path, args: list[str], env: Mapping[str, str] | None
+) -> dict[str, object]:
     try:
-        procs.append(_cli_json(binary, root, ["job", "list"], env))
-        procs.append(_cli_json(binary, root, ["schedule", "list"], env))
-        jobs_data = _collect(procs[0], "job list")
-        schedules_data = _collect(procs[1], "schedule list")
+        proc = _cli_json(binary, root, args, env)
     except OSError as exc:
         msg = f"could not start the Meltano CLI '{binary}': {exc}"
         raise MeltanoProjectError(msg) from None
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.communicate()
-    return parse_project(root, jobs_data, schedules_data)
+    with proc:
+        return _collect(proc, " ".join(args))
 
 
 def parse_project(
