@@ -232,16 +232,17 @@ def measure(case: Case) -> dict[str, t.Any]:
                 drop_schema(run_schema)
             with contextlib.suppress(Exception):
                 drop_schema(floor_schema)
-    if rows != floor_rows:
-        raise SystemExit(f"{case.name}: run loaded {rows} rows, the file {floor_rows}")
+    # LivePerson answers "the last 24 hours": a later run can load a few rows more or
+    # fewer, so each side's rate uses its own row count.
     return {
         "case": case.name,
         "rows": rows,
+        "floor_rows": floor_rows,
         "run_s": run_s,
         "floor_s": floor_s,
         "run_rps": rows / run_s,
-        "floor_rps": rows / floor_s,
-        "ratio": floor_s / run_s,
+        "floor_rps": floor_rows / floor_s,
+        "ratio": (rows / run_s) / (floor_rows / floor_s),
     }
 
 

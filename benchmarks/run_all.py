@@ -250,7 +250,7 @@ def main() -> None:
         t0 = time.perf_counter()
         try:
             rows += runners[section]()
-        except Exception as exc:  # one section failing must not hide the others
+        except (Exception, SystemExit) as exc:  # a failing section must not hide the others
             rows.append(
                 row(
                     section,
@@ -263,17 +263,24 @@ def main() -> None:
                 )
             )
         print(f"  {section}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
+        save(args, rows, when, host, time.perf_counter() - started)  # nothing lost to a crash
     total = time.perf_counter() - started
-    header = f"Benchmarks {'(quick) ' if args.quick else ''}{when} in {total:.0f} s; {host}"
     print()
-    print(header)
+    print(title(args.quick, when, host, total))
     print("\n".join(render(rows)))
+    save(args, rows, when, host, total)
+
+
+def title(quick: bool, when: str, host: str, seconds: float) -> str:
+    return f"Benchmarks {'(quick) ' if quick else ''}{when} in {seconds:.0f} s; {host}"
+
+
+def save(args: argparse.Namespace, rows: list[Row], when: str, host: str, seconds: float) -> None:
     if args.markdown:
-        Path(args.markdown).write_text(markdown(rows, header))
+        Path(args.markdown).write_text(markdown(rows, title(args.quick, when, host, seconds)))
     if args.json:
-        Path(args.json).write_text(
-            json.dumps({"when": when, "machine": host, "seconds": total, "rows": rows}, indent=1)
-        )
+        payload = {"when": when, "machine": host, "seconds": seconds, "rows": rows}
+        Path(args.json).write_text(json.dumps(payload, indent=1))
 
 
 if __name__ == "__main__":
