@@ -17,6 +17,7 @@ COLUMNS = (
     ("faults_survived", "handled"),
     ("fault_runs", "fault runs"),
     ("kill_points", "kill points"),
+    ("late_kills", "late kills"),
     ("rows_lost", "rows lost"),
     ("duplicate_keys", "duplicate keys"),
     ("secrets_found", "secrets found"),
