@@ -209,6 +209,7 @@ def measure(case: Case, repeat: int, writers: t.Sequence[str]) -> list[dict[str,
                             "writer": writer,
                             "records_path": records_path,
                             "catalog_entry": entry,
+                            "conformance": captured.get("conformance"),
                             "label": f"{case.name} floor",
                         }
                     )

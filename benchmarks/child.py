@@ -86,6 +86,7 @@ def floor_tap(spec: dict[str, t.Any], records: list[dict[str, t.Any]]) -> t.Any:
     """A minimal tap: one stream, the real stream's schema/keys, records from memory."""
     from singer_sdk import Stream, Tap
     from singer_sdk import typing as th
+    from singer_sdk.helpers.conform import TypeConformanceLevel
 
     catalog_entry = spec["catalog_entry"]
     schema = catalog_entry["schema"]
@@ -94,6 +95,9 @@ def floor_tap(spec: dict[str, t.Any], records: list[dict[str, t.Any]]) -> t.Any:
     stream_name = catalog_entry["tap_stream_id"]
 
     class FloorStream(Stream):
+        # The same conformance work per record as the real stream (the CSV exports
+        # conform their rows themselves and switch the SDK's off).
+        TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel[spec.get("conformance") or "RECURSIVE"]
         name = stream_name
         primary_keys = keys
         replication_key = rep_key
@@ -169,6 +173,9 @@ def main() -> None:
     }
     if spec.get("catalog_path"):
         Path(spec["catalog_path"]).write_text(json.dumps(tap.catalog_dict))
+    if mode != "floor" and spec.get("streams") and spec["streams"] != "all":
+        level = tap.streams[spec["streams"][0]].TYPE_CONFORMANCE_LEVEL
+        result["conformance"] = level.name
     Path(spec["result_path"]).write_text(json.dumps(result))
 
 
