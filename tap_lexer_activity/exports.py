@@ -20,7 +20,7 @@ the files (typed, header normalised to snake_case) and a catch-all ``extra_colum
 object holding every other column under its header exactly as in the file. Nothing in the
 file is dropped, and a header that changes between runs only moves columns between the
 two. Keys: ``row_key`` is the file's own id column where it has one, else a hash of the
-window and the row's declared columns (by name), numbered when rows are identical.
+row's declared columns (by name), numbered when rows are identical.
 """
 
 from __future__ import annotations
@@ -516,7 +516,11 @@ class ExportStream(ReportStream):
         # does not re-key (and so duplicate) rows fetched again; a file with none of them
         # is hashed whole, header included.
         key_columns = sorted((c.prop, i) for i, c in enumerate(plan) if c.prop)
-        hash_prefix = [base["window_start"], base["window_end"]]
+        # The window is NOT part of the hash: a rerun may fetch the same day inside other
+        # window bounds (resume, lookback, a changed export_window_days), and the row
+        # must keep its key. Identical rows are always on the same day, so in the same
+        # file, and their occurrence numbers are stable too.
+        hash_prefix: list[t.Any] = []
         seen: dict[int, int] = {}  # occurrences of identical rows (hash-keyed files only)
         unreadable: set[str] = set()
         for number, values in enumerate(lines, start=1):
@@ -625,7 +629,7 @@ class CaseDetailsStream(ExportStream):
 
 class NpsSubmissionsStream(NpsFormsMixin, ExportStream):
     """Every NPS submission, per NPS form (``form`` and ``nps_category`` in the request).
-    The file has no id column: rows are keyed by a hash of window and content."""
+    The file has no id column: rows are keyed by a hash of their content."""
 
     name = report_type = "nps_submissions"
     id_column = None

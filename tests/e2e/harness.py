@@ -124,8 +124,8 @@ def isolated_env(tmp_path: Path, extra: dict[str, str] | None = None) -> dict[st
     """
     sys_dir = tmp_path / "meltano-sys"
     if not sys_dir.exists():
-        sys_dir.mkdir()
-        for kind in ("extractors", "loaders"):
+        sys_dir.mkdir(parents=True)
+        for kind in ("extractors", "loaders", "utilities"):
             (ROOT / ".meltano" / kind).mkdir(parents=True, exist_ok=True)
             (sys_dir / kind).symlink_to(ROOT / ".meltano" / kind, target_is_directory=True)
     return base_env(
@@ -164,11 +164,17 @@ def state_suffix() -> str:
     return "test-" + uuid.uuid4().hex[:10]
 
 
+def catalog(profile: TapProfile, env: dict[str, str]) -> dict[str, t.Any]:
+    """The tap's discovered catalog, through Meltano."""
+    proc = meltano("invoke", "--dump", "catalog", profile.tap, env=env)
+    return t.cast("dict[str, t.Any]", json.loads(proc.stdout[proc.stdout.index("{") :]))
+
+
 def key_properties(profile: TapProfile, env: dict[str, str]) -> dict[str, list[str]]:
     """Each stream's primary key, from the tap's own discovery (through Meltano)."""
-    proc = meltano("invoke", "--dump", "catalog", profile.tap, env=env)
-    catalog = json.loads(proc.stdout[proc.stdout.index("{") :])
-    return {s["tap_stream_id"]: s.get("key_properties") or [] for s in catalog["streams"]}
+    return {
+        s["tap_stream_id"]: s.get("key_properties") or [] for s in catalog(profile, env)["streams"]
+    }
 
 
 # -- warehouses ---------------------------------------------------------------------------
@@ -299,10 +305,36 @@ def postgres_tables(database: str, schema: str) -> dict[str, tuple[int, int]]:
         return _tables(execute, lambda c: c.fetchall(), schema, duck=False)
 
 
-def postgres_rows(database: str, schema: str, table: str) -> set[tuple[t.Any, ...]]:
-    """Every row of a table, as a set of tuples (ordered columns), for comparisons."""
+def postgres_column_types(database: str, schema: str) -> dict[tuple[str, str], str]:
+    """(table, column) -> Postgres data type."""
     with postgres_cursor(database) as cur:
+        cur.execute(
+            "select table_name, column_name, data_type from information_schema.columns where table_schema = %s",
+            (schema,),
+        )
+        return {(table, column): kind for table, column, kind in cur.fetchall()}
+
+
+#: Columns that say which fetch produced a row (an export job, its window), not what the
+#: row says; a rerun after an interruption may fetch the same row in another window.
+FETCH_METADATA = {"window_start", "window_end", "window_date", "export_token", "row_number"}
+
+
+def postgres_rows(database: str, schema: str, table: str) -> set[tuple[t.Any, ...]]:
+    """Every row of a table as a set of tuples, for comparisons: loader metadata and
+    fetch metadata (unless part of the primary key) left out."""
+    with postgres_cursor(database) as cur:
+
+        def execute(sql: str, params: t.Any = None) -> t.Any:
+            cur.execute(sql, params)
+            return cur
+
+        keys = set(_primary_key(execute, lambda c: c.fetchall(), schema, table, duck=False))
         cur.execute(f'select * from "{schema}"."{table}"')
         cols = [d[0] for d in cur.description]
-        keep = [i for i, c in enumerate(cols) if not c.startswith("_sdc_")]
+        keep = [
+            i
+            for i, c in enumerate(cols)
+            if not c.startswith("_sdc_") and (c in keys or c not in FETCH_METADATA)
+        ]
         return {tuple(repr(row[i]) for i in keep) for row in cur.fetchall()}
