@@ -49,6 +49,27 @@ def meltano(*args: str, env: dict[str, str]) -> None:
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)
 
 
+def ensure_postgres_database() -> None:
+    """Create the warehouse database (TARGET_POSTGRES_DATABASE, default `warehouse`)."""
+    import psycopg2
+
+    name = os.environ.get("TARGET_POSTGRES_DATABASE", "warehouse")
+    con = psycopg2.connect(
+        host=os.environ.get("TARGET_POSTGRES_HOST", "localhost"),
+        port=int(os.environ.get("TARGET_POSTGRES_PORT", "5432")),
+        user=os.environ.get("TARGET_POSTGRES_USER", "postgres"),
+        password=os.environ.get("TARGET_POSTGRES_PASSWORD") or None,
+        dbname="postgres",
+    )
+    con.autocommit = True
+    cur = con.cursor()
+    cur.execute("select 1 from pg_database where datname = %s", (name,))
+    if cur.fetchone() is None:
+        cur.execute(f'create database "{name}"')
+        print(f"created database {name}")
+    con.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--warehouse", choices=["duckdb", "postgres"], default="duckdb")
@@ -75,10 +96,14 @@ def main() -> int:
                 break
             with contextlib.suppress(subprocess.TimeoutExpired):
                 sandbox.wait(0.1)
+    extra: list[str] = []
+    if args.warehouse == "postgres":
+        ensure_postgres_database()
+        extra = ["pg-timestamptz:convert"]  # date-time columns as timestamptz
     try:
-        meltano("install", *taps, loader, env=env)
+        meltano("install", *taps, loader, *([p.split(":")[0] for p in extra]), env=env)
         for tap in taps:
-            meltano("run", "--state-id-suffix", "demo", tap, loader, env=env)
+            meltano("run", "--state-id-suffix", "demo", tap, loader, *extra, env=env)
     finally:
         if sandbox is not None:
             sandbox.terminate()
