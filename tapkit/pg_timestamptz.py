@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import typing as t
 
 TAP_SCHEMAS = ("lexer_activity", "livechat_reports", "dixa_analytics", "liveperson_agentactivity")
 
@@ -45,7 +46,7 @@ def setting(name: str) -> str:
     return DEFAULTS[name]
 
 
-def connect() -> object:
+def connect() -> t.Any:
     import psycopg2
 
     return psycopg2.connect(
@@ -66,7 +67,7 @@ def convert(schemas: list[str]) -> list[str]:
     changed = []
     try:
         with con:  # one transaction: all or nothing
-            cur = con.cursor()  # type: ignore[attr-defined]
+            cur = con.cursor()
             cur.execute(FIND, (schemas,))
             for schema, table, column in cur.fetchall():
                 cur.execute(
@@ -76,7 +77,7 @@ def convert(schemas: list[str]) -> list[str]:
                 )
                 changed.append(f"{schema}.{table}.{column}")
     finally:
-        con.close()  # type: ignore[attr-defined]
+        con.close()
     return changed
 
 

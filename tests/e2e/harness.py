@@ -86,6 +86,19 @@ PROFILES: dict[str, TapProfile] = {
 }
 
 
+def settled(profile: TapProfile) -> dict[str, str]:
+    """Settings that hold a comparison still: complete days only (today's numbers move)."""
+    if "start_date" not in profile.settings:
+        return {}
+    yesterday = (TODAY - dt.timedelta(days=1)).isoformat()
+    return {f"{profile.tap.upper().replace('-', '_')}_END_DATE": yesterday}
+
+
+def pin_clock(app: t.Any) -> None:
+    """Hold the simulator's clock (LivePerson answers relative to the server's now)."""
+    app.set_now(dt.datetime.now(dt.UTC).replace(second=0, microsecond=0))
+
+
 def declared_taps() -> list[str]:
     names = {p.name.removesuffix(".meltano.yml") for p in (ROOT / "meltano").glob("*.meltano.yml")}
     return [tap for tap in PROFILES if tap in names]

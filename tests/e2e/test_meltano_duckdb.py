@@ -41,8 +41,11 @@ def test_two_runs_into_duckdb_hold_exactly_the_distinct_keys(tap: str, tmp_path)
     warehouse = tmp_path / "warehouse.duckdb"
     suffix = h.state_suffix()
     with h.sandbox_for(profile) as (app, url):
+        # The run and the comparison see the same data: complete days, a still clock.
+        h.pin_clock(app)
         env = h.isolated_env(
-            tmp_path, {**profile.env(url), "TARGET_DUCKDB_FILEPATH": str(warehouse)}
+            tmp_path,
+            {**profile.env(url), **h.settled(profile), "TARGET_DUCKDB_FILEPATH": str(warehouse)},
         )
         keys = h.key_properties(profile, env)
         h.meltano("run", "--state-id-suffix", suffix, tap, "target-duckdb", env=env)

@@ -8,9 +8,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import subprocess
-import typing as t
 
 import pytest
 
@@ -33,12 +31,6 @@ def run_into(
     return h.meltano(
         "run", profile.tap, "target-postgres", "pg-timestamptz:convert", env=env, check=check
     )
-
-
-def pin_clock(app: t.Any) -> None:
-    """LivePerson's API answers relative to the server's now: hold it still for the test."""
-    if hasattr(app, "set_now"):
-        app.set_now(dt.datetime.now(dt.UTC).replace(second=0, microsecond=0))
 
 
 @pytest.mark.parametrize("tap", h.declared_taps())
@@ -80,16 +72,13 @@ def test_interrupted_run_then_rerun_equals_one_clean_run(tap: str, tmp_path) -> 
     profile = h.PROFILES[tap]
     h.ensure_installed(tap, "target-postgres", "pg-timestamptz")
     # Compare complete periods only: today's numbers still move between the two runs.
-    settled = {}
-    if "start_date" in profile.settings:
-        yesterday = (h.TODAY - dt.timedelta(days=1)).isoformat()
-        settled[f"{profile.tap.upper().replace('-', '_')}_END_DATE"] = yesterday
+    settled = h.settled(profile)
     with (
         h.sandbox_for(profile) as (app, url),
         h.postgres_database() as clean_db,
         h.postgres_database() as db,
     ):
-        pin_clock(app)
+        h.pin_clock(app)
         clean_env = h.isolated_env(
             tmp_path / "clean", {**profile.env(url), **settled, **h.postgres_env(clean_db)}
         )
