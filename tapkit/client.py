@@ -13,6 +13,7 @@ authenticator). Two ways to send:
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import typing as t
@@ -27,6 +28,7 @@ from tapkit.errors import (
     FatalRequestError,
     MalformedResponseError,
     RateLimitedError,
+    TapError,
     parse_retry_after,
     redact,
 )
@@ -71,6 +73,48 @@ class KitRESTStream(RESTStream[t.Any]):
     path = ""
     #: A credential never follows a redirect (see validate_response).
     allow_redirects: bool = False
+
+    # -- numbers that arrive as text ----------------------------------------------------
+
+    @functools.cached_property
+    def _numeric_columns(self) -> dict[str, bool]:
+        """Schema columns typed integer or number -> whether integer."""
+        out = {}
+        for name, spec in self.schema.get("properties", {}).items():
+            kinds = spec.get("type", [])
+            kinds = [kinds] if isinstance(kinds, str) else kinds
+            if "integer" in kinds:
+                out[name] = True
+            elif "number" in kinds:
+                out[name] = False
+        return out
+
+    def post_process(self, row: dict, context: t.Any = None) -> dict | None:
+        """A number the API sent as text is loaded as the number when that is exact;
+        text that is not a number stops the run (loading it, or NULL, would change the
+        vendor's figures without a word)."""
+        for name, integer in self._numeric_columns.items():
+            value = row.get(name)
+            if isinstance(value, str):
+                row[name] = self._as_number(name, value, integer)
+        return row
+
+    def _as_number(self, name: str, value: str, integer: bool) -> int | float:
+        text = value.strip()
+        try:
+            number = float(text)
+            if integer:
+                if not number.is_integer():
+                    raise ValueError(text)
+                return int(number)
+            return int(text) if text.lstrip("-").isdigit() else number
+        except ValueError:
+            msg = (
+                f"{self.vendor_name} sent {value[:40]!r} for the {'integer' if integer else 'number'} "
+                f"field '{name}' of stream '{self.name}'; the run stops rather than load "
+                "a changed figure (nothing past the last complete window is marked done)"
+            )
+            raise TapError(msg) from None
 
     # -- settings -----------------------------------------------------------------------
 

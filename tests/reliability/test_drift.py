@@ -26,12 +26,8 @@ VALUE_FIELDS: dict[str, tuple[str, str]] = {
 KNOWN: dict[tuple[str, str], str] = {
     ("lexer", "drop_field"): "tap_lexer_activity/streams.py keyed_series: item.get('value') "
     "loads NULL when a bucket has no 'value'",
-    ("lexer", "stringify"): "tap_lexer_activity: value '24' goes out as text into an "
-    "integer column",
     ("livechat", "drop_field"): "tap_livechat_reports chats_total_chats: a missing 'total' "
     "loads window_total NULL and total 0",
-    ("livechat", "stringify"): "tap_livechat_reports: total '8' goes out as text into "
-    "integer columns",
     ("dixa", "drop_field"): "tap_analytics metric_data: a missing aggregate value loads NULL",
     ("dixa", "stringify"): "tap_analytics metric_data: a value sent as text loads NULL",
     ("liveperson", "drop_field"): "tap_agentactivity: a missing duration loads NULL",
