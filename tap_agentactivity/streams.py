@@ -205,7 +205,16 @@ class AgentActivityStream(LivePersonStream):
         value = value if isinstance(value, dict) else {}
         row: dict[str, t.Any] = {"state_name": name}
         for api_name, column in DURATIONS.items():
-            raw = value.get(api_name)
+            if api_name not in value:
+                raise TapError(f"LivePerson answered a state without `{api_name}`: {value!r}"[:200])
+            raw = value[api_name]
+            if isinstance(raw, str):
+                try:
+                    raw = float(raw)
+                except ValueError:
+                    raise TapError(
+                        f"LivePerson answered `{api_name}` = {raw[:40]!r}, not a number"
+                    ) from None
             row[column] = int(raw) if isinstance(raw, int | float) else None
         return row
 

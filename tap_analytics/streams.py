@@ -187,6 +187,18 @@ class MetricDataStream(DayWindowStream):
                     "%s: aggregate of undocumented type %r kept in raw_value", self.name, kind
                 )
             out["raw_value"] = canonical(aggregate)
+        if kind in ("LongAggregateValue", "DoubleAggregateValue"):
+            # A documented numeric aggregate must carry its number: an absent value, or
+            # text that is no number, would load as a changed figure. Stop instead.
+            if "value" not in aggregate:
+                raise TapError(f"{self.vendor_name}: a {kind} without `value` in metric_data")
+            if isinstance(value, str):
+                try:
+                    value = int(value) if kind == "LongAggregateValue" else float(value)
+                except ValueError:
+                    raise TapError(
+                        f"{self.vendor_name}: {kind} value {value[:40]!r} is not a number"
+                    ) from None
         if isinstance(value, int | float) and not isinstance(value, bool):
             out["value"] = value
         return out

@@ -264,7 +264,9 @@ class SeriesReportStream(ReportStream):
                 row = self.bucket_row(window, bucket, context)
                 if with_state:
                     row["state"] = item.get("state", key)
-                row[column] = item.get("value")
+                if "value" not in item:  # a bucket without its number is not a zero
+                    raise self.malformed(item, "a bucket with a `value`")
+                row[column] = item["value"]
                 rows.append(row)
         return rows
 

@@ -24,14 +24,8 @@ VALUE_FIELDS: dict[str, tuple[str, str]] = {
 #: Findings of this suite, open in the taps (see docs/reliability.md). strict=True: the
 #: day a tap is fixed the XPASS fails, and the entry must go.
 KNOWN: dict[tuple[str, str], str] = {
-    ("lexer", "drop_field"): "tap_lexer_activity/streams.py keyed_series: item.get('value') "
-    "loads NULL when a bucket has no 'value'",
     ("livechat", "drop_field"): "tap_livechat_reports chats_total_chats: a missing 'total' "
     "loads window_total NULL and total 0",
-    ("dixa", "drop_field"): "tap_analytics metric_data: a missing aggregate value loads NULL",
-    ("dixa", "stringify"): "tap_analytics metric_data: a value sent as text loads NULL",
-    ("liveperson", "drop_field"): "tap_agentactivity: a missing duration loads NULL",
-    ("liveperson", "stringify"): "tap_agentactivity: a duration sent as text loads NULL",
 }
 
 
