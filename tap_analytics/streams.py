@@ -193,11 +193,12 @@ class MetricDataStream(DayWindowStream):
             if "value" not in aggregate:
                 raise TapError(f"{self.vendor_name}: a {kind} without `value` in metric_data")
             if isinstance(value, str):
+                text = value
                 try:
-                    value = int(value) if kind == "LongAggregateValue" else float(value)
+                    value = int(text) if kind == "LongAggregateValue" else float(text)
                 except ValueError:
                     raise TapError(
-                        f"{self.vendor_name}: {kind} value {value[:40]!r} is not a number"
+                        f"{self.vendor_name}: {kind} value {text[:40]!r} is not a number"
                     ) from None
         if isinstance(value, int | float) and not isinstance(value, bool):
             out["value"] = value
