@@ -4,7 +4,6 @@ API's JSON error body, and the ``Legacy``/``Deprecation`` lifecycle headers."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import typing as t
 
 import requests
@@ -12,28 +11,11 @@ from singer_sdk import SchemaDirectory, StreamSchema
 
 from tap_livechat_reports import schemas
 from tapkit import DateWindowStream, WindowPolicy
-from tapkit.windows import SyncRange, parse_datetime, resolve_range
 
 SCHEMAS = SchemaDirectory(schemas)
 DEFAULT_API_URL = "https://api.livechatinc.com"
 DEFAULT_API_VERSION = "3.6"
 LIFECYCLE_HEADERS = ("Legacy", "Deprecation")
-
-
-def config_day(value: t.Any) -> dt.date | dt.datetime:
-    """A ``start_date``/``end_date`` setting: a date (or a naive midnight, as Meltano may
-    send one) is that calendar day in the configured timezone; an instant with an offset
-    stays an instant."""
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return value
-    text = str(value).strip()
-    if len(text) == 10:
-        return dt.date.fromisoformat(text)
-    moment = parse_datetime(text)
-    naive = "T" in text and not (text.endswith("Z") or "+" in text[10:] or "-" in text[10:])
-    if naive and moment.time() == dt.time(0):
-        return moment.date()
-    return moment
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -58,19 +40,6 @@ class LiveChatStream(DateWindowStream):
     # One request per local day: the report's `total`/`summary` then describes exactly the
     # day its rows carry, and non-additive values (unique visitors) stay per day.
     window_policy = WindowPolicy(max_days=1)
-
-    def sync_range(self, context: t.Mapping[str, t.Any] | None) -> SyncRange:
-        # The kit reads a date-only start_date/end_date as UTC midnight, which is the
-        # previous local day west of UTC; read it as the local calendar day instead.
-        end = self.config.get("end_date")
-        return resolve_range(
-            tz=self.tz,
-            start_date=config_day(self.config["start_date"]),
-            bookmark=self.bookmark(context),
-            lookback_days=int(self.config.get("lookback_days") or 0),
-            end_date=config_day(end) if end else None,
-            now=self.now(),
-        )
 
     @property
     def api_version(self) -> str:
