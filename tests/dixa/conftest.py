@@ -3,49 +3,18 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import socket
-import threading
 import typing as t
 from collections.abc import Iterator
 
 import pytest
 
-from sandbox import core
+from sandbox.core import serve
 from sandbox.dixa import DEFAULT_TOKEN, DixaApp
 from tapkit.ratelimit import reset_limiters
 from tapkit.testing import SyncResult
 
 #: Copenhagen leaves summer time on 2026-10-25: that local day has 25 hours.
 TZ = "Europe/Copenhagen"
-
-
-@contextlib.contextmanager
-def serve(app: core.SandboxApp) -> Iterator[str]:
-    """``sandbox.core.serve`` with TCP_NODELAY on each connection.
-
-    core's handler writes the headers and the body of a response in two sends; with
-    Nagle's algorithm on, the body waits for the client's delayed ACK (~40 ms on Linux)
-    on every keep-alive request. Same app, same behaviour, without that stall.
-    """
-    base = core._make_handler(app)
-
-    class Handler(base):  # type: ignore[misc, valid-type]
-        def setup(self) -> None:
-            super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    server = core._Server(("127.0.0.1", 0), Handler)
-    app.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        yield app.base_url
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

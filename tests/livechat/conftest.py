@@ -5,16 +5,14 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
-import socket
-import threading
 import typing as t
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from sandbox import core
 from sandbox import livechat_data as data
+from sandbox.core import serve
 from sandbox.livechat import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_OAUTH_TOKEN,
@@ -25,30 +23,6 @@ from sandbox.livechat import (
 from tap_livechat_reports.client import LiveChatStream
 
 SEED = 11
-
-
-@contextlib.contextmanager
-def serve_fast(app: core.SandboxApp) -> Iterator[str]:
-    """Like ``sandbox.core.serve`` but with TCP_NODELAY on each connection: core writes
-    headers and body separately, which costs ~40 ms per keep-alive request (Nagle +
-    delayed ACK) and would make these tests ten times slower."""
-    handler = core._make_handler(app)
-
-    class NoDelay(handler):  # type: ignore[misc, valid-type]
-        def setup(self) -> None:
-            super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    server = core._Server(("127.0.0.1", 0), NoDelay)
-    app.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield app.base_url
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 class Sandbox:
@@ -85,7 +59,7 @@ def sandbox_factory() -> Iterator[t.Callable[..., Sandbox]]:
         def make(**options: t.Any) -> Sandbox:
             options.setdefault("seed", SEED)
             app = build(**options)
-            url = stack.enter_context(serve_fast(app))
+            url = stack.enter_context(serve(app))
             return Sandbox(app, url)
 
         yield make

@@ -25,13 +25,12 @@ def utc_sync() -> t.Iterator[tuple[Sandbox, SyncResult]]:
     """One sync of every stream over three UTC days, shared by the read-only tests."""
     import contextlib
 
+    from sandbox.core import serve
     from sandbox.livechat import build
-
-    from .conftest import serve_fast
 
     app = build(seed=SEED, page_size=2)
     with contextlib.ExitStack() as stack:
-        sb = Sandbox(app, stack.enter_context(serve_fast(app)))
+        sb = Sandbox(app, stack.enter_context(serve(app)))
         yield sb, run_sync(TapLivechatReports, sb.config())
 
 
