@@ -15,26 +15,6 @@ from tapkit import KitTap, TapError, http_settings, run_cli
 AGENT_IDS = re.compile(r"^(all|\d+(,\d+)*)$")
 HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d+)?$")
 
-#: LivePerson's retry guidance: 5xx retried 3 times with growing pauses (5, 10, 15 s).
-HTTP_DEFAULTS = {"max_retries": 3, "backoff_base_seconds": 5.0}
-
-
-def _http_settings() -> list[th.Property]:
-    props = http_settings(max_requests=10, window_seconds=1.0)
-    for prop in props:
-        if prop.name in HTTP_DEFAULTS:
-            prop.default = HTTP_DEFAULTS[prop.name]
-    props.append(
-        th.Property(
-            "backoff_max_seconds",
-            th.NumberType,
-            default=120.0,
-            title="Backoff cap (s)",
-            description="Longest pause between two retries of a 5xx, timeout or dropped connection.",
-        )
-    )
-    return props
-
 
 def _secret(name: str, title: str, description: str) -> th.Property:
     return th.Property(name, th.StringType, secret=True, title=title, description=description)
@@ -120,7 +100,14 @@ class TapAgentActivity(KitTap):
             title="Domain API URL",
             description="Base URL of LivePerson's Domain API.",
         ),
-        *_http_settings(),
+        # LivePerson's retry guidance: 5xx retried 3 times with growing pauses (5, 10, 15 s).
+        *http_settings(
+            max_requests=10,
+            window_seconds=1.0,
+            max_retries=3,
+            backoff_base_seconds=5.0,
+            backoff_max_seconds=120.0,
+        ),
     ).to_dict()
 
     def discover_streams(self) -> list[t.Any]:
