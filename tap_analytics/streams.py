@@ -17,7 +17,14 @@ from singer_sdk import StreamSchema
 
 from tap_analytics.client import SCHEMAS, DixaStream
 from tap_analytics.fields import HASH_KEY, RowBuilder, canonical
-from tapkit import DateWindowStream, FatalRequestError, TapError, Window, WindowPolicy
+from tapkit import (
+    DateWindowStream,
+    FatalRequestError,
+    KitStreamSchema,
+    TapError,
+    Window,
+    WindowPolicy,
+)
 
 if t.TYPE_CHECKING:
     from tap_analytics.tap import TapAnalytics
@@ -119,7 +126,7 @@ class MetricDataStream(DayWindowStream):
     name = "metric_data"
     path = "/metrics"
     primary_keys: t.ClassVar[list[str]] = ["metric_id", "window_start", "measure"]
-    schema = StreamSchema(SCHEMAS)
+    schema = KitStreamSchema(SCHEMAS)
     _warned: set[str]
 
     @property

@@ -5,10 +5,10 @@ from __future__ import annotations
 import typing as t
 
 import requests
-from singer_sdk import SchemaDirectory, StreamSchema
+from singer_sdk import SchemaDirectory
 
 from tap_lexer_activity import schemas
-from tapkit import KitRESTStream
+from tapkit import KitRESTStream, KitStreamSchema
 
 SCHEMAS = SchemaDirectory(schemas)
 
@@ -18,7 +18,7 @@ class LexerStream(KitRESTStream):
 
     vendor_name = "Lexer Activity API"
     auth_settings = ("api_token",)
-    schema = StreamSchema(SCHEMAS)
+    schema = KitStreamSchema(SCHEMAS)
 
     @property
     def url_base(self) -> str:

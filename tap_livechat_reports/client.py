@@ -7,10 +7,10 @@ import base64
 import typing as t
 
 import requests
-from singer_sdk import SchemaDirectory, StreamSchema
+from singer_sdk import SchemaDirectory
 
 from tap_livechat_reports import schemas
-from tapkit import DateWindowStream, WindowPolicy
+from tapkit import DateWindowStream, KitStreamSchema, WindowPolicy
 
 SCHEMAS = SchemaDirectory(schemas)
 DEFAULT_API_URL = "https://api.livechatinc.com"
@@ -35,7 +35,7 @@ class LiveChatStream(DateWindowStream):
 
     vendor_name = "LiveChat Reports API"
     auth_settings = ("account_id", "personal_access_token", "access_token")
-    schema = StreamSchema(SCHEMAS)
+    schema = KitStreamSchema(SCHEMAS)
     http_method = "POST"
     # One request per local day: the report's `total`/`summary` then describes exactly the
     # day its rows carry, and non-additive values (unique visitors) stay per day.

@@ -5,13 +5,16 @@ from tapkit.client import KitRESTStream
 from tapkit.errors import FatalRequestError, RateLimitedError, StateError, TapError
 from tapkit.ratelimit import RateLimiter, shared_limiter
 from tapkit.reports import DateWindowStream, utc_iso
+from tapkit.schema import DELETED_AT, KitStreamSchema
 from tapkit.tap import KitTap, http_settings, run_cli, window_settings
 from tapkit.windows import Window, WindowPolicy, plan_windows, resolve_range
 
 __all__ = [
+    "DELETED_AT",
     "DateWindowStream",
     "FatalRequestError",
     "KitRESTStream",
+    "KitStreamSchema",
     "KitTap",
     "RateLimitedError",
     "RateLimiter",

@@ -6,6 +6,11 @@ target-postgres (meltanolabs) creates every JSON-schema ``date-time`` column as
 ``timestamptz`` columns. Run it after a load (the Meltano jobs do:
 ``tap-x target-postgres pg-timestamptz:convert``). It is idempotent.
 
+With ``--purge-deleted`` it also deletes the rows that a tap marked deleted
+(``_sdc_deleted_at`` set: a re-fetched period no longer lists them). target-postgres
+keeps such rows as soft deletes; target-duckdb deletes them itself (``hard_delete``),
+so both warehouses then hold the same rows.
+
 Connection: the same environment variables as the loader (TARGET_POSTGRES_HOST, _PORT,
 _USER, _PASSWORD, _DATABASE), with the same defaults.
 """
@@ -81,20 +86,65 @@ def convert(schemas: list[str]) -> list[str]:
     return changed
 
 
+FIND_DELETED_AT = """
+select c.table_schema, c.table_name
+from information_schema.columns c
+join information_schema.tables t using (table_schema, table_name)
+where c.table_schema = any(%s) and t.table_type = 'BASE TABLE'
+  and c.column_name = '_sdc_deleted_at'
+order by 1, 2
+"""
+
+
+def purge_deleted(schemas: list[str]) -> dict[str, int]:
+    """Delete the rows marked deleted in every table of ``schemas``; returns the counts."""
+    from psycopg2 import sql
+
+    con = connect()
+    purged: dict[str, int] = {}
+    try:
+        with con:
+            cur = con.cursor()
+            cur.execute(FIND_DELETED_AT, (schemas,))
+            for schema, table in cur.fetchall():
+                cur.execute(
+                    sql.SQL("delete from {t} where _sdc_deleted_at is not null").format(
+                        t=sql.Identifier(schema, table)
+                    )
+                )
+                if cur.rowcount:
+                    purged[f"{schema}.{table}"] = cur.rowcount
+    finally:
+        con.close()
+    return purged
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pg-timestamptz", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--schema", action="append", help="schema to convert (default: the four tap schemas)"
     )
+    parser.add_argument(
+        "--purge-deleted",
+        action="store_true",
+        help="also delete rows a tap marked deleted (_sdc_deleted_at set)",
+    )
     args = parser.parse_args(argv)
+    purged: dict[str, int] = {}
     try:
         changed = convert(args.schema or list(TAP_SCHEMAS))
+        if args.purge_deleted:
+            purged = purge_deleted(args.schema or list(TAP_SCHEMAS))
     except Exception as exc:  # one clear line, never the password
         print(f"pg-timestamptz failed: {type(exc).__name__}: {str(exc).strip()}", file=sys.stderr)
         return 1
     print(f"pg-timestamptz: {len(changed)} column(s) converted to timestamptz")
     for name in changed:
         print(f"  {name}")
+    if args.purge_deleted:
+        print(f"pg-timestamptz: {sum(purged.values())} row(s) marked deleted purged")
+        for name, count in purged.items():
+            print(f"  {name}: {count}")
     return 0
 
 

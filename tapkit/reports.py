@@ -9,17 +9,33 @@ interrupted sync resumes at the first unfinished one.
 State is the SDK's own incremental state (``replication_key`` with ``is_sorted``); the
 replication value is the UTC instant of the window (or bucket) start. Lookback re-emits
 rows older than the bookmark, so ``check_sorted`` is off; keys make those rows upserts.
+Two guards make that safe:
+
+* **The bookmark never walks back.** Lookback rows carry replication values below the
+  input bookmark; the stored bookmark is held at the input's (see
+  :meth:`DateWindowStream.hold_bookmark_floor`), so an interrupted lookback leaves the
+  state where it was, not days earlier.
+* **A re-fetched window replaces what was loaded for it.** APIs leave out what is zero (a
+  state nobody is in, an agent who left): a key that an earlier run emitted for a day and
+  that the new answer no longer lists would otherwise stand in the warehouse for ever.
+  The stream remembers, in its own state, the keys it emitted for each recent day
+  (``vanished_keys``) and emits for each key that vanished a *tombstone*: the key, the
+  replication value and ``_sdc_deleted_at``. target-duckdb (``hard_delete``) deletes
+  such rows; target-postgres keeps them with ``_sdc_deleted_at`` set (a soft delete that
+  the project's post-load step purges).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import typing as t
 from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 from tapkit.client import KitRESTStream
 from tapkit.errors import StateError
+from tapkit.schema import DELETED_AT
 from tapkit.windows import (
     SyncRange,
     Window,
@@ -38,6 +54,15 @@ def utc_iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
+#: Columns that place a row in time; a key made only of these (and of the partition's
+#: own values) has one row per window, which cannot vanish.
+TIME_COLUMNS = frozenset(
+    {"window_start", "window_end", "window_date", "timezone", "bucket_start", "bucket_date"}
+)
+#: The state entry where a stream keeps the keys it emitted per recent day.
+KEYS_STATE = "vanished_keys"
+
+
 class DateWindowStream(KitRESTStream):
     """A stream fetched window by window over ``[start_date or bookmark, today]``."""
 
@@ -52,6 +77,11 @@ class DateWindowStream(KitRESTStream):
     #: sort) may set this False: rows then go out as they arrive, and memory does not
     #: grow with the size of a window. The STATE still follows the finished window.
     buffer_window_rows: t.ClassVar[bool] = True
+    #: Emit tombstones for keys that a re-fetched window no longer lists (see the module
+    #: docstring). Needs the whole window before deciding, so only buffered streams can;
+    #: an unbuffered stream (a record stream: a record, once returned, does not vanish)
+    #: never tracks.
+    track_vanished_keys: t.ClassVar[bool] = True
 
     @property
     def tz(self) -> ZoneInfo:
@@ -119,7 +149,123 @@ class DateWindowStream(KitRESTStream):
             "timezone": str(self.tz.key),
         }
 
+    # -- keys that vanish from a re-fetched window -------------------------------------
+
+    def dimension_keys(self, context: t.Mapping[str, t.Any] | None) -> list[str]:
+        """Key columns beyond time and partition: the ones whose rows can vanish."""
+        fixed = {*TIME_COLUMNS, self.replication_key, *(context or {})}
+        return [key for key in self.primary_keys or [] if key not in fixed]
+
+    def tracks_vanished_keys(self, context: t.Mapping[str, t.Any] | None) -> bool:
+        return (
+            self.track_vanished_keys
+            and self.buffer_window_rows
+            and bool(self.dimension_keys(context))
+        )
+
+    @property
+    def may_emit_deleted_rows(self) -> bool:
+        """Whether the schema carries ``_sdc_deleted_at`` (read by the kit's schema)."""
+        return (
+            self.track_vanished_keys and self.buffer_window_rows and bool(self.dimension_keys({}))
+        )
+
+    def retained_days(self) -> int:
+        """How far back from the newest window a later run may fetch again: lookback,
+        widened by the policy's minimum span, plus a day of slack."""
+        lookback = int(self.config.get("lookback_days") or 0)
+        return lookback + max(self.window_policy.min_days, 1) + 1
+
+    def key_of(self, row: t.Mapping[str, t.Any]) -> list[t.Any]:
+        return [row.get(key) for key in self.primary_keys or []]
+
+    def tombstones(
+        self,
+        window: Window,
+        rows: list[dict[str, t.Any]],
+        context: t.Mapping[str, t.Any] | None,
+        deleted_at: str,
+    ) -> list[dict[str, t.Any]]:
+        """Rows for the keys remembered for ``window``'s days that ``rows`` no longer
+        list; remembers ``rows``' keys instead and forgets days that no later run can
+        fetch again."""
+        state = self.get_context_state(context)  # type: ignore[arg-type]
+        remembered: dict[str, list[list[t.Any]]] = state.get(KEYS_STATE) or {}
+        if not isinstance(remembered, dict):
+            msg = (
+                f"State for stream '{self.name}' has a malformed '{KEYS_STATE}' entry. Clear "
+                "it with `meltano state clear <state_id>` (or fix the state file) and run again."
+            )
+            raise StateError(msg)
+        rk = self.replication_key
+        fresh: dict[str, list[list[t.Any]]] = {}
+        for row in rows:
+            fresh.setdefault(str(row[rk]), []).append(self.key_of(row))
+        dead: list[dict[str, t.Any]] = []
+        for day in sorted(remembered):
+            if not window.contains(parse_datetime(day)):
+                continue
+            alive = {tuple(key) for key in fresh.get(day, [])}
+            for key in remembered.pop(day):
+                # A key remembered under another key shape (the stream's key changed
+                # between versions) cannot name a row of today's table: skip it.
+                if len(key) == len(self.primary_keys or []) and tuple(key) not in alive:
+                    dead.append(
+                        {
+                            **dict(zip(self.primary_keys or [], key, strict=True)),
+                            rk: day,
+                            DELETED_AT: deleted_at,
+                        }
+                    )
+        remembered.update(fresh)
+        horizon = window.end - dt.timedelta(days=self.retained_days())
+        for day in [d for d in remembered if parse_datetime(d) < horizon]:
+            del remembered[day]
+        state[KEYS_STATE] = remembered
+        if dead:
+            self.logger.info(
+                "%s: %d row(s) no longer in the answer for %s..%s; emitted as deleted (%s set)",
+                self.name,
+                len(dead),
+                window.start.date(),
+                window.end.date(),
+                DELETED_AT,
+            )
+        return dead
+
+    # -- the bookmark never walks back ------------------------------------------------
+
+    @functools.cached_property
+    def bookmark_floors(self) -> list[tuple[t.Any, str]]:
+        """(context, input bookmark) of each partition synced so far, for the signal
+        handler to hold before it writes the last STATE."""
+        return []
+
+    def hold_bookmark_floors(self) -> None:
+        for context, floor in self.bookmark_floors:
+            self.hold_bookmark_floor(context, floor)
+
+    def hold_bookmark_floor(self, context: t.Mapping[str, t.Any] | None, floor: str | None) -> None:
+        """Keep the stored bookmark at or above the input STATE's: lookback rows carry
+        older replication values, and a run interrupted while re-fetching them must
+        not leave a bookmark days earlier than the one it started from."""
+        if floor is None:
+            return
+        state = self.get_context_state(context)  # type: ignore[arg-type]
+        current = state.get("replication_key_value")
+        if current is None or parse_datetime(str(current)) < parse_datetime(floor):
+            state["replication_key"] = self.replication_key
+            state["replication_key_value"] = floor
+
     def get_records(self, context: t.Any) -> Iterator[dict[str, t.Any]]:
+        # The input STATE's bookmark (not start_date, which the SDK also reports as the
+        # starting value of a first run).
+        stored = self.get_context_state(context).get("replication_key_value")
+        floor = str(stored) if stored not in (None, "") else None
+        if floor is not None:
+            self.bookmark(context)  # a corrupt bookmark stops here, naming the stream
+            self.bookmark_floors.append((context, floor))
+        tracking = self.tracks_vanished_keys(context)
         windows = self.plan(context)
         if windows:
             self.logger.info(
@@ -132,6 +278,9 @@ class DateWindowStream(KitRESTStream):
         for window in windows:
             if self.buffer_window_rows:
                 rows = list(self.records_for_window(window, context))
+                if tracking:
+                    deleted_at = utc_iso(self.now())
+                    rows.extend(self.tombstones(window, rows, context, deleted_at))
                 rows.sort(key=lambda row: row[self.replication_key])
                 yield from rows
                 emitted = bool(rows)
@@ -140,6 +289,9 @@ class DateWindowStream(KitRESTStream):
                 for row in self.records_for_window(window, context):
                     emitted = True
                     yield row
-            if emitted:
-                # The window is complete: persist the bookmark before the next request.
+            self.hold_bookmark_floor(context, floor)
+            if emitted or tracking:
+                # The window is complete: persist the bookmark (and the keys it now
+                # lists) before the next request.
                 self._write_state_message()
+        self.hold_bookmark_floor(context, floor)

@@ -16,6 +16,7 @@ from singer_sdk import typing as th
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
 
 from tapkit.errors import TapError, redact
+from tapkit.reports import DateWindowStream
 from tapkit.windows import WindowError, get_zone, parse_datetime
 
 
@@ -213,6 +214,9 @@ class KitTap(Tap):
         # The SDK writes the last STATE and exits 0; a killed sync must not look like a
         # successful one to the orchestrator, so exit 128 + signal number instead.
         try:
+            for stream in self.streams.values():
+                if isinstance(stream, DateWindowStream):
+                    stream.hold_bookmark_floors()
             self._state_writer.write_state(self.state)
         finally:
             self.logger.warning("Stopped by signal %d; the last STATE above is resumable.", signum)

@@ -88,3 +88,43 @@ def run_sync(
 
 def keys_of(records: t.Iterable[dict[str, t.Any]], key_props: t.Sequence[str]) -> list[tuple]:
     return [tuple(r.get(k) for k in key_props) for r in records]
+
+
+class Warehouse:
+    """What a target holds after every run of a test: an upsert by each stream's key
+    (as target-postgres and target-duckdb do), and a row that arrives with
+    ``_sdc_deleted_at`` set is deleted (target-duckdb's ``hard_delete``; on
+    target-postgres it stays with the column set, and readers filter it out).
+
+    Tests load every run's output in order and compare :meth:`rows` with the truth of
+    the last run: what the warehouse holds, not what the messages said.
+    """
+
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[tuple[t.Any, ...], dict[str, t.Any]]] = defaultdict(dict)
+        self.keys: dict[str, list[str]] = {}
+        self.deleted: dict[str, int] = defaultdict(int)
+
+    def load(self, result: SyncResult) -> Warehouse:
+        from tapkit.schema import DELETED_AT
+
+        for msg in result.messages:
+            if msg["type"] == "SCHEMA":
+                keys = list(msg.get("key_properties") or [])
+                if not keys:
+                    msg_ = f"stream {msg['stream']} has no key: a target cannot upsert it"
+                    raise AssertionError(msg_)
+                self.keys[msg["stream"]] = keys
+            elif msg["type"] == "RECORD":
+                stream, record = msg["stream"], msg["record"]
+                key = tuple(record.get(k) for k in self.keys[stream])
+                if any(part is None for part in key):
+                    raise AssertionError(f"{stream}: a key column is null in {record}")
+                if record.get(DELETED_AT):
+                    self.deleted[stream] += self.tables[stream].pop(key, None) is not None
+                else:
+                    self.tables[stream][key] = record
+        return self
+
+    def rows(self, stream: str) -> list[dict[str, t.Any]]:
+        return list(self.tables[stream].values())
