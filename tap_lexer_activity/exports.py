@@ -498,6 +498,13 @@ class ExportStream(ReportStream):
             return
         keys = column_keys(header)
         width = len(keys)
+        self.logger.info(
+            "%s: the file of %s has %d column(s): %s",
+            self.name,
+            where,
+            width,
+            ", ".join(repr(h) for h in header)[:500],
+        )
         choice = self.key_choice(header, where)
         id_index = choice.index
         base["row_key_column"] = choice.header
