@@ -15,19 +15,21 @@ one export job, in the three documented steps:
    record at a time. Memory does not grow with the file. A connection dropped mid-file is
    retried from the start of the file, skipping the rows already emitted.
 
-Columns: the vendor does not document them, so every stream declares the columns seen in
-the files (typed, header normalised to snake_case) and a catch-all ``extra_columns``
-object holding every other column under its header exactly as in the file. Nothing in the
-file is dropped, and a header that changes between runs only moves columns between the
-two. Keys: ``row_key`` is the file's own id column where it has one, else a hash of the
-row's declared columns (by name), numbered when rows are identical.
+Columns: the vendor documents none of the three files' columns, so no stream declares
+any. Every column of a file lands in ``extra_columns`` (a JSON object) under its header
+exactly as written, as text. The tap's own columns (window, token, key) are declared.
+
+Keys: ``row_key`` is the value of the file's id column: the column named in the
+``export_id_columns`` setting, else the one column whose header looks like the stream's id
+(``ID_CANDIDATES``). With neither, one WARNING per stream and run says so, and rows are
+keyed by a hash of their content: a row that changes between two exports then becomes a
+second row instead of updating the first.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import json
 import math
@@ -36,7 +38,7 @@ import re
 import time
 import typing as t
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlparse
 
 import requests
@@ -56,21 +58,15 @@ MAX_POLL_INTERVAL = 60.0
 POLL_BACKOFF = 1.5
 CHUNK_BYTES = 64 * 1024
 EXTRA = "extra_columns"
-#: Columns the tap adds itself; a CSV column with one of these names is kept as csv_<name>.
-META_COLUMNS = frozenset(
-    {
-        "row_key",
-        "window_start",
-        "window_end",
-        "window_date",
-        "timezone",
-        "row_number",
-        "export_token",
-        "form_id",
-        "nps_category",
-        EXTRA,
-    }
-)
+ID_SETTING = "export_id_columns"
+#: Normalised headers that name a row's id, per export. A file whose header has exactly
+#: one of them is keyed by it (unless ``export_id_columns`` says otherwise). These are
+#: guesses, not documented names: the vendor documents no column of these files.
+ID_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "mention_sla_export": ("mention_id", "message_id", "id"),
+    "case_details": ("case_id", "id"),
+    "nps_submissions": ("submission_id", "response_id", "id"),
+}
 DOWNLOAD_ERRORS: tuple[type[Exception], ...] = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ConnectionError,
@@ -124,92 +120,61 @@ def row_hash(parts: t.Sequence[t.Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-# -- typed columns ----------------------------------------------------------------------
-
-_TRUE = {"true", "t", "yes", "y", "1"}
-_FALSE = {"false", "f", "no", "n", "0"}
+# -- columns and keys -------------------------------------------------------------------
 
 
-def _to_int(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        number = float(value)
-        if not number.is_integer():
-            raise
-        return int(number)
-
-
-def _to_float(value: str) -> float:
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(value)
-    return number
-
-
-def _to_bool(value: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ValueError(value)
-
-
-def _to_datetime(value: str) -> str:
-    text = value.strip()
-    parsed = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    if parsed.tzinfo is None:  # the files write UTC; a naive stamp is read as UTC
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.isoformat()
-
-
-def converter_for(spec: t.Mapping[str, t.Any]) -> Callable[[str], t.Any] | None:
-    """How a CSV string becomes the property's JSON type (None: keep the string)."""
-    types = spec.get("type", [])
-    types = [types] if isinstance(types, str) else list(types)
-    if "integer" in types:
-        return _to_int
-    if "number" in types:
-        return _to_float
-    if "boolean" in types:
-        return _to_bool
-    if spec.get("format") == "date-time":
-        return _to_datetime
-    return None
+def column_keys(header: t.Sequence[str]) -> list[str]:
+    """The ``extra_columns`` key of each column: its header as written; a blank header
+    is ``column_<n>`` and a repeated one gets `` (<n>)`` so that every copy is kept."""
+    keys: list[str] = []
+    used: set[str] = set()
+    for index, raw in enumerate(header):
+        key = raw if raw.strip() else f"column_{index + 1}"
+        while key in used:
+            key = f"{key} ({index + 1})"
+        used.add(key)
+        keys.append(key)
+    return keys
 
 
 @dataclass(frozen=True)
-class Column:
-    """Where one CSV column goes: a declared property, or ``extra_columns[key]``."""
+class KeyChoice:
+    """Which column of a file gives ``row_key``: ``how`` is ``setting`` or ``detected``
+    (``index`` set), ``off`` (the setting says none) or ``absent`` (``reason`` says why)."""
 
-    header: str
-    prop: str | None
-    key: str
-    convert: Callable[[str], t.Any] | None
+    how: str
+    index: int | None = None
+    header: str | None = None
+    reason: str = ""
 
 
-def plan_columns(
-    header: t.Sequence[str], declared: t.Mapping[str, t.Mapping[str, t.Any]]
-) -> list[Column]:
-    """Map a file's header onto the stream's declared columns and ``extra_columns``."""
-    used: set[str] = set()
-    extra_keys: set[str] = set()
-    plan = []
-    for index, raw in enumerate(header):
-        name = normalise(raw)
-        if name in META_COLUMNS:
-            name = f"csv_{name}"
-        if name and name in declared and name not in used:
-            used.add(name)
-            plan.append(Column(raw, name, raw, converter_for(declared[name])))
-            continue
-        key = raw if raw.strip() else f"column_{index + 1}"
-        while key in extra_keys:  # a repeated header keeps every copy
-            key = f"{key} ({index + 1})"
-        extra_keys.add(key)
-        plan.append(Column(raw, None, key, None))
-    return plan
+def choose_id_column(stream: str, header: t.Sequence[str], configured: str | None) -> KeyChoice:
+    """The id column of a file: the configured header (exact, else the one header equal
+    to it once normalised), else the one header that looks like the stream's id.
+    A configured header that the file lacks raises ``TapError``."""
+    if configured is not None:
+        if not configured.strip():
+            return KeyChoice("off")
+        exact = [i for i, h in enumerate(header) if h == configured]
+        loose = [i for i, h in enumerate(header) if normalise(h) == normalise(configured)]
+        found = exact or loose
+        if len(found) != 1:
+            shown = ", ".join(repr(h) for h in header)
+            problem = "has no such column" if not found else f"has {len(found)} such columns"
+            raise TapError(
+                f"{ID_SETTING}.{stream} is {configured!r}, but the {stream} file {problem} "
+                f"(its columns: {shown[:300]}): set it to the header of the file's id column, "
+                'or to "" to key rows by a hash of their content'
+            )
+        return KeyChoice("setting", found[0], header[found[0]])
+    names = ID_CANDIDATES.get(stream, ())
+    hits = [i for i, h in enumerate(header) if normalise(h) in names]
+    if len(hits) == 1:
+        return KeyChoice("detected", hits[0], header[hits[0]])
+    if hits:
+        reason = "several columns could be the id (" + ", ".join(repr(header[i]) for i in hits)
+        return KeyChoice("absent", reason=reason + ")")
+    return KeyChoice("absent", reason="no column of the header looks like an id")
 
 
 # -- settings ---------------------------------------------------------------------------
@@ -220,6 +185,8 @@ class ExportSettings:
     window_days: int
     poll_interval: float
     timeout: float
+    #: ``export_id_columns``: stream name -> header of its id column ("" = none).
+    id_columns: t.Mapping[str, str] = field(default_factory=dict)
 
 
 def _number(value: t.Any) -> float | None:
@@ -253,13 +220,43 @@ def export_settings(config: t.Mapping[str, t.Any]) -> ExportSettings:
         if value is None or value <= 0:
             errors.append(f"{key}: must be a number of seconds greater than 0, got {raw}")
         values[key] = value or 0.0
+    id_columns = id_columns_setting(config.get(ID_SETTING), errors)
     if errors:
         raise TapError("; ".join(errors))
     return ExportSettings(
         int(window or DEFAULT_WINDOW_DAYS),
         values["export_poll_interval_seconds"],
         values["export_timeout_seconds"],
+        id_columns,
     )
+
+
+def id_columns_setting(raw: t.Any, errors: list[str]) -> dict[str, str]:
+    """``export_id_columns`` checked: an object from export stream names to headers."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):  # from an environment variable, Meltano passes JSON text
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            pass
+    example = '{"case_details": "Case ID"}'
+    if not isinstance(raw, t.Mapping):
+        errors.append(f"{ID_SETTING}: must be an object like {example}, got {str(raw)[:80]}")
+        return {}
+    out = {}
+    for stream, header in raw.items():
+        if stream not in ID_CANDIDATES:
+            known = ", ".join(sorted(ID_CANDIDATES))
+            errors.append(f"{ID_SETTING}: {stream!r} is not an export stream (one of {known})")
+        elif not isinstance(header, str):
+            errors.append(
+                f"{ID_SETTING}.{stream}: must be the header of the file's id column as text, "
+                f'like {example} (or "" for none), got {str(header)[:80]}'
+            )
+        else:
+            out[str(stream)] = header
+    return out
 
 
 # -- the streams ------------------------------------------------------------------------
@@ -268,11 +265,9 @@ def export_settings(config: t.Mapping[str, t.Any]) -> ExportSettings:
 class ExportStream(ReportStream):
     """An asynchronous CSV export, one job per window, rows streamed from the file."""
 
-    #: The file's own id column (normalised name), used as ``row_key`` where present.
-    id_column: t.ClassVar[str | None] = None
     primary_keys: t.ClassVar[list[str]] = ["row_key"]
     replication_key = "window_start"
-    # Records are built already typed from the schema (see converter_for); the SDK's
+    # Records are built already typed (file values are text, in extra_columns); the SDK's
     # per-value conformance pass would cost ~40% of the throughput for nothing.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
@@ -280,6 +275,8 @@ class ExportStream(ReportStream):
         super().__init__(*args, **kwargs)
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
+        #: Key notices already logged this run (one per kind and stream, not per window).
+        self._announced: set[str] = set()
 
     # -- settings and plan -----------------------------------------------------------
 
@@ -296,11 +293,6 @@ class ExportStream(ReportStream):
         span = self.sync_range(context)
         policy = WindowPolicy(max_days=self.settings.window_days)
         return plan_windows(span.start, span.end, policy)
-
-    @property
-    def declared_columns(self) -> dict[str, dict[str, t.Any]]:
-        props = self.schema.get("properties", {})
-        return {k: v for k, v in props.items() if k not in META_COLUMNS}
 
     # -- sync ------------------------------------------------------------------------
 
@@ -504,54 +496,24 @@ class ExportStream(ReportStream):
         if header is None:
             self.logger.warning("%s: the file of export %s is empty (no header)", self.name, token)
             return
-        declared = self.declared_columns
-        plan = self.check_header(plan_columns(header, declared), declared, where)
-        width = len(plan)
-        # A declared column missing from this file is null, explicitly.
-        base.update(dict.fromkeys(set(declared) - {c.prop for c in plan if c.prop}))
-        id_index = next(
-            (i for i, c in enumerate(plan) if c.prop and c.prop == self.id_column), None
+        keys = column_keys(header)
+        width = len(keys)
+        self.logger.info(
+            "%s: the file of %s has %d column(s): %s",
+            self.name,
+            where,
+            width,
+            ", ".join(repr(h) for h in header)[:500],
         )
-        # Hash keys use the declared columns by name, so a column the vendor adds later
-        # does not re-key (and so duplicate) rows fetched again; a file with none of them
-        # is hashed whole, header included.
-        key_columns = sorted((c.prop, i) for i, c in enumerate(plan) if c.prop)
-        # The window is NOT part of the hash: a rerun may fetch the same day inside other
-        # window bounds (resume, lookback, a changed export_window_days), and the row
-        # must keep its key. Identical rows are always on the same day, so in the same
-        # file, and their occurrence numbers are stable too.
-        hash_prefix: list[t.Any] = []
-        seen: dict[int, int] = {}  # occurrences of identical rows (hash-keyed files only)
-        unreadable: set[str] = set()
+        choice = self.key_choice(header, where)
+        id_index = choice.index
+        base["row_key_column"] = choice.header
+        ids: set[int] = set()  # hashes of the ids seen in this file (a repeat is an error)
+        seen: dict[int, int] = {}  # occurrences of identical rows (hash-keyed rows only)
         for number, values in enumerate(lines, start=1):
             record = dict(base)
             record["row_number"] = number
-            extra: dict[str, str] = {}
-            for column, value in zip(plan, values, strict=False):
-                if column.prop is None:
-                    extra[column.key] = value
-                elif column.convert is None:
-                    record[column.prop] = value
-                elif value == "":
-                    record[column.prop] = None
-                else:
-                    try:
-                        record[column.prop] = column.convert(value)
-                    except ValueError:
-                        # Not silently lost: the raw text is kept under its header.
-                        record[column.prop] = None
-                        extra[column.key] = value
-                        if column.key not in unreadable:
-                            unreadable.add(column.key)
-                            self.logger.warning(
-                                "%s: column %r holds %r, not a %s (%s); kept as text in %s",
-                                self.name,
-                                column.key,
-                                value[:40],
-                                declared[column.prop].get("type"),
-                                where,
-                                EXTRA,
-                            )
+            extra = dict(zip(keys, values, strict=False))
             for index in range(width, len(values)):  # a row longer than its header
                 extra[f"column_{index + 1}"] = values[index]
             record[EXTRA] = extra or None
@@ -559,21 +521,101 @@ class ExportStream(ReportStream):
                 values[id_index].strip() if id_index is not None and id_index < len(values) else ""
             )
             if natural:
+                self.check_unique(natural, ids, choice, where)
                 record["row_key"] = natural
             else:
-                if key_columns:
-                    content: list[t.Any] = [
-                        [name, values[i] if i < len(values) else None] for name, i in key_columns
-                    ]
-                else:
-                    content = [header, values]
-                digest = row_hash([*hash_prefix, content])
+                if id_index is not None:
+                    record["row_key_column"] = None
+                    self.announce(
+                        "empty-id",
+                        "%s: a row of %s has an empty %r; such rows are keyed by a hash of "
+                        "their content (a change to one makes a new row)",
+                        choice.header,
+                        where,
+                    )
+                # The window is NOT part of the hash: a rerun may fetch the same day inside
+                # other window bounds (resume, lookback, a changed export_window_days), and
+                # the row must keep its key. Columns are hashed by header, in header order
+                # sorted, so a reordered file keeps its keys. Identical rows are always on
+                # the same day, so in the same file: their occurrence numbers are stable.
+                digest = row_hash(sorted(extra.items()))
                 short = int(digest[:16], 16)
                 occurrence = seen.get(short, 0)
                 seen[short] = occurrence + 1
                 key = f"sha256:{digest}"
                 record["row_key"] = key if occurrence == 0 else f"{key}:{occurrence + 1}"
             yield record
+
+    def key_choice(self, header: t.Sequence[str], where: str) -> KeyChoice:
+        """The id column of this file, and the run's one notice about it."""
+        configured = self.settings.id_columns.get(self.name)
+        choice = choose_id_column(self.name, header, configured)
+        example = f'{ID_SETTING}: {{"{self.name}": "<header of the id column>"}}'
+        if choice.how == "detected":
+            self.announce(
+                "detected",
+                "%s: rows are keyed by the file's %r column (detected from the header of %s; "
+                "the vendor documents no column: set %s to choose)",
+                choice.header,
+                where,
+                example,
+                level="info",
+            )
+        elif choice.how == "setting":
+            self.announce(
+                "setting",
+                "%s: rows are keyed by the file's %r column (%s)",
+                choice.header,
+                f"{ID_SETTING}.{self.name}",
+                level="info",
+            )
+        elif choice.how == "off":
+            self.announce(
+                "off",
+                "%s: %s is empty: rows are keyed by a hash of their content",
+                f"{ID_SETTING}.{self.name}",
+                level="info",
+            )
+        else:
+            self.announce(
+                "absent",
+                "%s: no id column: %s has no entry for this stream and %s (file of %s: %s). "
+                "Rows are keyed by a hash of their content, so a row that changes between "
+                "two exports (a new status, a late note) becomes a NEW row next to the old "
+                "one instead of replacing it. Set %s",
+                f"{ID_SETTING}",
+                choice.reason,
+                where,
+                ", ".join(repr(h) for h in header)[:300],
+                example,
+            )
+        return choice
+
+    def announce(self, kind: str, message: str, *args: t.Any, level: str = "warning") -> None:
+        """Log ``message`` once per run and stream for each ``kind``."""
+        if kind in self._announced:
+            return
+        self._announced.add(kind)
+        getattr(self.logger, level)(message, self.name, *args)
+
+    def check_unique(self, value: str, ids: set[int], choice: KeyChoice, where: str) -> None:
+        """Stop when the id column repeats a value in one file: it would not identify a
+        row, and upserts would silently keep one row of several."""
+        digest = hash(value)
+        if digest not in ids:
+            ids.add(digest)
+            return
+        source = (
+            f"{ID_SETTING}.{self.name}"
+            if choice.how == "setting"
+            else f"detected; set {ID_SETTING}.{self.name}"
+        )
+        raise TapError(
+            f"the {choice.header!r} column of {self.name} ({source}) holds {value[:40]!r} on "
+            f"two rows of one file ({where}), so it does not identify a row: set "
+            f'{ID_SETTING}.{self.name} to a column that does, or to "" to key rows by a '
+            "hash of their content"
+        )
 
     def base_columns(
         self, window: Window, context: t.Mapping[str, t.Any] | None, token: str
@@ -590,49 +632,23 @@ class ExportStream(ReportStream):
             row["nps_category"] = self.nps_category
         return row
 
-    def check_header(
-        self, plan: list[Column], declared: t.Mapping[str, t.Any], where: str
-    ) -> list[Column]:
-        extra = [c.key for c in plan if c.prop is None]
-        if extra:
-            self.logger.warning(
-                "%s: column(s) %s are not declared (%s); they land in %s",
-                self.name,
-                ", ".join(repr(k) for k in extra),
-                where,
-                EXTRA,
-            )
-        missing = sorted(set(declared) - {c.prop for c in plan if c.prop})
-        if missing:
-            self.logger.warning(
-                "%s: declared column(s) %s are not in the file (%s); they are null",
-                self.name,
-                ", ".join(missing),
-                where,
-            )
-        return plan
-
 
 class MentionSlaExportStream(ExportStream):
     """The responses file: every message handled, with response times and notes."""
 
     name = report_type = "mention_sla_export"
-    id_column = "mention_id"
 
 
 class CaseDetailsStream(ExportStream):
     """A row for every case actioned in the window."""
 
     name = report_type = "case_details"
-    id_column = "case_id"
 
 
 class NpsSubmissionsStream(NpsFormsMixin, ExportStream):
-    """Every NPS submission, per NPS form (``form`` and ``nps_category`` in the request).
-    The file has no id column: rows are keyed by a hash of their content."""
+    """Every NPS submission, per NPS form (``form`` and ``nps_category`` in the request)."""
 
     name = report_type = "nps_submissions"
-    id_column = None
     primary_keys: t.ClassVar[list[str]] = ["form_id", "nps_category", "row_key"]
 
 

@@ -77,6 +77,22 @@ class TapLexerActivity(KitTap):
             title="Export timeout (s)",
             description="Longest wait for one export job before the run fails naming its token.",
         ),
+        th.Property(
+            "export_id_columns",
+            th.ObjectType(
+                th.Property("mention_sla_export", th.StringType),
+                th.Property("case_details", th.StringType),
+                th.Property("nps_submissions", th.StringType),
+            ),
+            title="Export id columns",
+            description=(
+                "Header of each CSV export's id column, e.g. "
+                '{"case_details": "Case ID", "mention_sla_export": "Mention ID"}; "" for none. '
+                "Rows with the same id upsert into one row. Without an entry the tap uses the one "
+                "column whose header looks like an id, else keys rows by a hash of their "
+                "content (a changed row then becomes a new row) and warns."
+            ),
+        ),
         *http_settings(max_requests=100, window_seconds=300),
     ).to_dict()
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-import typing as t
 from collections.abc import Iterator
 
 import pytest
 
 from tap_lexer_activity.exports import (
     EXTRA,
-    converter_for,
+    choose_id_column,
+    column_keys,
     csv_rows,
     iter_lines,
     normalise,
-    plan_columns,
 )
+from tapkit import TapError
 
 TRICKY = [
     ["Mention ID", "Notes", "Agent Name"],
@@ -79,41 +79,36 @@ def test_normalise_headers() -> None:
     assert normalise("%") == ""
 
 
-DECLARED: dict[str, dict[str, t.Any]] = {
-    "mention_id": {"type": ["string", "null"]},
-    "score": {"type": ["integer", "null"]},
-    "csv_form_id": {"type": ["integer", "null"]},
-}
-
-
-def test_columns_map_to_declared_properties_or_the_catch_all() -> None:
-    plan = plan_columns(
-        ["Mention ID", "Score", "Form ID", "Score", "", "New Col", "New Col"], DECLARED
-    )
-    assert [(c.prop, c.key) for c in plan] == [
-        ("mention_id", "Mention ID"),
-        ("score", "Score"),
-        ("csv_form_id", "Form ID"),  # `form_id` is the tap's own column
-        (None, "Score"),  # a repeated header still lands, under its own name
-        (None, "column_5"),
-        (None, "New Col"),
-        (None, "New Col (7)"),
+def test_every_column_keeps_its_header_as_its_key() -> None:
+    keys = column_keys(["Mention ID", "Score", "Form ID", "Score", "", "New Col", "New Col"])
+    assert keys == [
+        "Mention ID",
+        "Score",
+        "Form ID",
+        "Score (4)",  # a repeated header still lands, under its own name
+        "column_5",
+        "New Col",
+        "New Col (7)",
     ]
     assert EXTRA == "extra_columns"
 
 
-def test_converters_follow_the_schema_type() -> None:
-    to_int = converter_for({"type": ["integer", "null"]})
-    to_num = converter_for({"type": ["number", "null"]})
-    to_bool = converter_for({"type": ["boolean", "null"]})
-    to_dt = converter_for({"type": ["string", "null"], "format": "date-time"})
-    assert converter_for({"type": ["string", "null"]}) is None
-    assert to_int is not None and to_num is not None and to_bool is not None and to_dt is not None
-    assert to_int("12") == 12 and to_int("12.0") == 12
-    assert to_num("1.5") == 1.5
-    assert to_bool("TRUE") is True and to_bool("no") is False
-    assert to_dt("2026-10-01T00:51:44Z") == "2026-10-01T00:51:44+00:00"
-    assert to_dt("2026-10-01 10:00:00") == "2026-10-01T10:00:00+00:00"
-    for convert, bad in ((to_int, "1.5"), (to_num, "nan"), (to_bool, "maybe"), (to_dt, "soon")):
-        with pytest.raises(ValueError):
-            convert(bad)
+def test_choose_id_column() -> None:
+    header = ["Status", "Case ID", "Mention ID"]
+    got = choose_id_column("case_details", header, None)
+    assert (got.how, got.index, got.header) == ("detected", 1, "Case ID")
+    got = choose_id_column("mention_sla_export", header, None)
+    assert (got.how, got.index) == ("detected", 2)
+    got = choose_id_column("nps_submissions", header, None)
+    assert (got.how, got.index, got.reason) == (
+        "absent",
+        None,
+        "no column of the header looks like an id",
+    )
+    got = choose_id_column("nps_submissions", header, "status")
+    assert (got.how, got.index, got.header) == ("setting", 0, "Status")
+    assert choose_id_column("case_details", header, "").how == "off"
+    with pytest.raises(TapError, match=r"^export_id_columns\.case_details is 'Ref'.* no such"):
+        choose_id_column("case_details", header, "Ref")
+    with pytest.raises(TapError, match="has 2 such columns"):
+        choose_id_column("case_details", ["case id", "Case ID "], "Case Id")

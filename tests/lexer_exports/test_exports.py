@@ -15,6 +15,7 @@ from sandbox import lexer_data as data
 from sandbox.core import HTTPError
 from sandbox.lexer import DEFAULT_TOKEN, LexerApp
 from sandbox.lexer_exports import ExportService, expected_rows, header
+from tap_lexer_activity.exports import normalise
 from tap_lexer_activity.tap import TapLexerActivity
 from tapkit import TapError, WindowPolicy, plan_windows
 from tapkit.testing import SyncResult, run_sync
@@ -77,26 +78,24 @@ def test_each_export_lands_every_row_and_column_with_valid_unique_keys(
             key = tuple(record[k] for k in schema_msg["key_properties"])
             assert None not in key
             keys.add(key)
-            # Every column of the v1 files is a declared column: nothing overflowed.
-            assert record["extra_columns"] is None
+            # Every column of the file is in extra_columns, under its header as written.
+            assert list(record["extra_columns"]) == header(stream)
         assert len(keys) == len(records), f"{stream}: duplicate keys"
-        # Every declared CSV column is filled from the file, in file order.
-        cols = [c for c in schema_msg["schema"]["properties"] if c in _file_columns(stream)]
-        assert len(cols) == len(header(stream)), stream
-    mentions = {r["mention_id"]: r for r in result.records["mention_sla_export"]}
+        # No column of the file is declared: the docs document none. (NPS's form_id and
+        # nps_category are the tap's: the requested form and category.)
+        declared = set(schema_msg["schema"]["properties"]) - {"form_id", "nps_category"}
+        assert not declared & {normalise(c) for c in header(stream)}
+    mentions = {r["row_key"]: r["extra_columns"] for r in result.records["mention_sla_export"]}
+    assert {r["row_key_column"] for r in result.records["mention_sla_export"]} == {"Mention ID"}
     expected_m = {row[0]: row for row in truth(app, "mention_sla_export", spans)}
     assert set(mentions) == set(expected_m)
     for mid, row in expected_m.items():
-        rec = mentions[mid]
-        assert rec["row_key"] == mid
-        assert rec["notes"] == row[13]  # commas, quotes, CRLF and LF inside quotes survive
-        assert rec["classifications"] == row[6]
-        assert rec["customer_wait_time_s"] == (float(row[9]) if row[9] else None)
-        assert rec["responded"] == (row[7] == "true")
-        assert rec["created_at"] == row[1].replace("Z", "+00:00")
-    assert any("\n" in r["notes"] for r in mentions.values())
-    assert any("," in r["notes"] and '"' in r["notes"] for r in mentions.values())
-    cases = {r["case_id"] for r in result.records["case_details"]}
+        # commas, quotes, CRLF and LF inside quotes survive
+        assert list(mentions[mid].values()) == row
+    notes = [m["Notes"] for m in mentions.values()]
+    assert any("\n" in n for n in notes)
+    assert any("," in n and '"' in n for n in notes)
+    cases = {r["row_key"] for r in result.records["case_details"]}
     assert cases == {row[0] for row in truth(app, "case_details", spans)}
     # NPS: one row per answered submission = the nps_summary report's total_received.
     nps = result.records["nps_submissions"]
@@ -105,20 +104,10 @@ def test_each_export_lands_every_row_and_column_with_valid_unique_keys(
         mine = [r for r in nps if r["window_start"] == start.astimezone(dt.UTC).isoformat()]
         assert len(mine) == data.nps_summary(subs)["total_received"]
     assert {r["form_id"] for r in nps} == {55}
-    assert {r["csv_nps_category"] for r in nps} <= {"promoter", "passive", "detractor"}
     assert all(r["row_key"].startswith("sha256:") for r in nps)
+    assert {r["row_key_column"] for r in nps} == {None}
     # The bookmark is the start of the last window, in UTC.
     assert bookmark(result.final_state, "case_details") == "2026-10-04T13:00:00+00:00"
-
-
-def _file_columns(stream: str) -> set[str]:
-    from tap_lexer_activity.exports import META_COLUMNS, normalise
-
-    out = set()
-    for col in header(stream):
-        name = normalise(col)
-        out.add(f"csv_{name}" if name in META_COLUMNS else name)
-    return out
 
 
 def test_job_requests_cover_each_local_day_exactly_once(
@@ -301,11 +290,9 @@ def test_a_header_that_changed_since_the_last_run_loses_no_column(
         r[0]: r for r in truth(app, "mention_sla_export", windows("2026-10-03", "2026-10-05", 2))
     }
     for row in rows:
-        assert row["notes"] is None
-        assert row["extra_columns"] == {
-            "Notes (text)": expected[row["mention_id"]][13],
-            "Language": "en",
-        }
+        assert "Notes" not in row["extra_columns"]
+        assert row["extra_columns"]["Notes (text)"] == expected[row["row_key"]][13]
+        assert row["extra_columns"]["Language"] == "en"
     # The natural key is unchanged, so the re-fetched rows upsert the first run's.
     assert {r["row_key"] for r in rows} <= {
         r["row_key"] for r in first.records["mention_sla_export"]
@@ -319,7 +306,7 @@ def test_a_dropped_download_is_retried_without_duplicates_or_gaps(
     result = sync(config, ["mention_sla_export"])
     rows = result.records["mention_sla_export"]
     expected = truth(app, "mention_sla_export", windows("2026-10-01", "2026-10-05", 2))
-    assert [r["mention_id"] for r in rows] == [row[0] for row in expected]
+    assert [r["row_key"] for r in rows] == [row[0] for row in expected]
     assert app.stats["export_downloads"] == 3 + 2
     assert app.stats["export_jobs"] == 3
 
@@ -341,14 +328,23 @@ def test_hash_keys_are_stable_across_runs_and_keep_identical_rows_apart(
     assert {r["export_token"] for r in first}.isdisjoint({r["export_token"] for r in second})
 
 
-def test_hash_keys_survive_a_column_added_by_the_vendor(
+def test_a_column_added_by_the_vendor_lands_and_re_keys_only_hash_keyed_rows(
     app: LexerApp, exports: ExportService, config: dict[str, t.Any]
 ) -> None:
-    before = sync(config, ["nps_submissions"]).records["nps_submissions"]
+    streams = ["nps_submissions", "case_details"]
+    before = sync(config, streams).records
     exports.header_variant = "v2"  # "Language" added
-    after = sync(config, ["nps_submissions"]).records["nps_submissions"]
-    assert [r["row_key"] for r in after] == [r["row_key"] for r in before]
-    assert all(r["extra_columns"] == {"Language": "en"} for r in after)
+    after = sync(config, streams).records
+    assert all(r["extra_columns"]["Language"] == "en" for r in after["nps_submissions"])
+    # Keyed by an id column: the same keys, so the rows upsert.
+    assert [r["row_key"] for r in after["case_details"]] == [
+        r["row_key"] for r in before["case_details"]
+    ]
+    # Keyed by content (no id column): the content changed, so do the keys (documented;
+    # export_id_columns is the cure).
+    assert {r["row_key"] for r in after["nps_submissions"]}.isdisjoint(
+        {r["row_key"] for r in before["nps_submissions"]}
+    )
 
 
 # -- state ------------------------------------------------------------------------------
@@ -378,7 +374,7 @@ def test_resume_after_an_interruption_between_windows_loses_nothing(
     assert first_windows == {"2026-10-01", "2026-10-02"}
     # The last finished window is fetched again (its keys upsert), then the rest.
     assert second_windows == {"2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05"}
-    got = {r["case_id"] for r in broken.records["case_details"] + resumed.records["case_details"]}
+    got = {r["row_key"] for r in broken.records["case_details"] + resumed.records["case_details"]}
     assert got == {
         row[0] for row in truth(app, "case_details", windows("2026-10-01", "2026-10-05", 1))
     }

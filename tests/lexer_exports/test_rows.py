@@ -47,7 +47,7 @@ def records(stream_name: str, rows: list[list[str]]) -> list[dict[str, t.Any]]:
     return list(stream.file_rows("http://files.invalid/x.csv", "tok-1", WINDOW, context))
 
 
-def test_unreadable_values_ragged_rows_and_unknown_columns_all_land() -> None:
+def test_every_cell_lands_as_text_under_its_header_with_ragged_rows() -> None:
     out = records(
         "case_details",
         [
@@ -58,32 +58,41 @@ def test_unreadable_values_ragged_rows_and_unknown_columns_all_land() -> None:
         ],
     )
     assert [r["row_key"] for r in out] == ["C1", "C2", "C3"]
-    assert out[0]["agent_interactions"] == 3 and out[0]["opened_at"] == "2026-10-01T01:00:00+00:00"
-    assert out[0]["extra_columns"] == {"Brand New": "x"}
-    assert out[1]["agent_interactions"] is None and out[1]["opened_at"] is None
+    assert {r["row_key_column"] for r in out} == {"Case ID"}
+    assert out[0]["extra_columns"] == {
+        "Case ID": "C1",
+        "Agent Interactions": "3",
+        "Opened At": "2026-10-01T01:00:00Z",
+        "Brand New": "x",
+    }
     assert out[1]["extra_columns"] == {
+        "Case ID": "C2",
         "Agent Interactions": "lots",
+        "Opened At": "",
         "Brand New": "y",
         "column_5": "surplus",
     }
-    assert out[2]["extra_columns"] is None
-    # Declared columns absent from this file are explicitly null.
-    assert out[0]["summary"] is None and "summary" in out[0]
+    assert out[2]["extra_columns"] == {"Case ID": "C3"}
+    # No column of the file is presented as a declared column.
+    assert "case_id" not in out[0] and "opened_at" not in out[0]
     assert [r["row_number"] for r in out] == [1, 2, 3]
     assert {r["export_token"] for r in out} == {"tok-1"}
 
 
 def test_a_row_with_an_empty_id_falls_back_to_a_hash_key() -> None:
     out = records("mention_sla_export", [["Mention ID", "Notes"], ["", "a"], ["7", "b"], ["", "a"]])
-    assert out[1]["row_key"] == "7"
+    assert out[1]["row_key"] == "7" and out[1]["row_key_column"] == "Mention ID"
     assert out[0]["row_key"].startswith("sha256:") and out[2]["row_key"] == out[0]["row_key"] + ":2"
+    assert out[0]["row_key_column"] is None
 
 
-def test_a_file_without_declared_columns_is_hashed_whole() -> None:
+def test_a_file_without_an_id_column_is_hashed_by_header_not_position() -> None:
     out = records("nps_submissions", [["Foo", "Bar"], ["1", "2"], ["1", "3"]])
     assert len({r["row_key"] for r in out}) == 2
     assert out[0]["extra_columns"] == {"Foo": "1", "Bar": "2"}
     assert out[0]["form_id"] == 55 and out[0]["nps_category"] == "all"
+    swapped = records("nps_submissions", [["Bar", "Foo"], ["2", "1"], ["3", "1"]])
+    assert [r["row_key"] for r in swapped] == [r["row_key"] for r in out]
 
 
 def test_settings_from_a_json_config_file_may_be_decimals() -> None:
