@@ -143,6 +143,22 @@ def test_a_greetings_day_at_the_cap_is_flagged_and_warned_once(
         validator.validate(row)
 
 
+def test_hourly_greetings_count_the_values_of_the_whole_day() -> None:
+    # 60 values at 10:00 and 40 at 11:00: 100 in the day, the cap under either reading.
+    hour = {str(1000 + i): {"displayed": 1} for i in range(60)}
+    later = {str(2000 + i): {"displayed": 1} for i in range(40)}
+    body = {
+        "name": "greetings-conversion-report",
+        "total": 100,
+        "records": {"2026-10-05 10:00:00": hour, "2026-10-05 11:00:00": later},
+    }
+    fake = FakeLiveChat(fixed={"chats/greetings_conversion": body})
+    result = sync(fake, "chats_greetings_conversion", end_date="2026-10-05", distribution="hour")
+    rows = result.records["chats_greetings_conversion"]
+    assert len(rows) == 100 + 22  # the 22 quiet hours keep their "(none)" row
+    assert all(r["truncated"] for r in rows)
+
+
 def test_greetings_days_under_the_cap_log_no_warning(caplog: pytest.LogCaptureFixture) -> None:
     fake = FakeLiveChat(greetings_per_day={"2026-10-05": 3})
     with caplog.at_level(logging.WARNING):
