@@ -1,8 +1,10 @@
 """LiveChat Reports streams: one small declarative class per ``<resource>/<action>``.
 
 Every stream asks for one local day per request (``filters.from`` = local midnight,
-``filters.to`` = the day's last second or now, whichever is earlier, both RFC 3339 with
-the offset of that instant) and sends the configured ``timezone``.
+``filters.to`` = the day's last microsecond, ``23:59:59.999999``, or now, whichever is
+earlier, both RFC 3339 with the offset of that instant) and sends the configured
+``timezone``. The docs give the range as ``<from,to>`` (both ends in) with "optional
+resolution of microseconds", so consecutive days meet without a gap or an overlap.
 
 * Distributed reports (``records`` keyed by period): one row per period, and per tag,
   greeting or group where the period's record is keyed that way. Every period of the
@@ -25,7 +27,7 @@ from singer_sdk.exceptions import FatalAPIError
 from tap_livechat_reports.client import LiveChatStream, version_tuple
 from tapkit import TapError, Window, utc_iso
 
-SECOND = dt.timedelta(seconds=1)
+MICROSECOND = dt.timedelta(microseconds=1)
 HOUR = dt.timedelta(hours=1)
 #: Placeholder key of a period or window for which the API listed no tag/agent/greeting,
 #: so that the period still has a row (keys must be non-null).
@@ -56,11 +58,13 @@ class ReportStream(LiveChatStream):
     # -- the request -----------------------------------------------------------------------
 
     def request_range(self, window: Window) -> tuple[dt.datetime, dt.datetime] | None:
-        """``from``/``to`` of a window: ``to`` is inclusive (the docs' ``23:59:59``) and
-        never in the future. None when the window has not started yet."""
+        """``from``/``to`` of a window. ``to`` is inclusive (``<from,to>``), so it is the
+        window's last microsecond (the finest documented resolution), never in the future.
+        None when the window has not started yet."""
         start = window.request_start
-        now = self.now().astimezone(self.tz).replace(microsecond=0)
-        last = min(window.request_end - SECOND, now)
+        # In UTC: wall-clock arithmetic on a zone-aware datetime is off across DST.
+        last = window.request_end.astimezone(dt.UTC) - MICROSECOND
+        last = min(last, self.now().astimezone(dt.UTC))
         if last < start:
             return None
         # Each bound carries the UTC offset in force at that instant (DST-correct).
@@ -70,7 +74,8 @@ class ReportStream(LiveChatStream):
         self, window: Window, bounds: tuple[dt.datetime, dt.datetime]
     ) -> dict[str, t.Any]:
         start, last = bounds
-        pair = {"from": start.isoformat(), "to": last.isoformat()}
+        # `to` always in the docs' full form YYYY-MM-DDTHH:MM:SS.ssssss+HH:MM.
+        pair = {"from": start.isoformat(), "to": last.isoformat(timespec="microseconds")}
         filters: dict[str, t.Any] = {}
         config = self.config
         if self.family == "greetings":
@@ -185,7 +190,7 @@ class DistributedStream(ReportStream):
         out: dict[dt.datetime, tuple[str, dt.datetime]] = {}
         labels: dict[str, dt.datetime] = {}
         cursor = window.start.astimezone(dt.UTC)
-        stop = min(window.end.astimezone(dt.UTC), (bounds[1] + SECOND).astimezone(dt.UTC))
+        stop = min(window.end.astimezone(dt.UTC), bounds[1].astimezone(dt.UTC) + MICROSECOND)
         while cursor < stop:
             local = cursor.astimezone(self.tz)
             label = local.strftime("%Y-%m-%d %H:%M:%S")
@@ -234,12 +239,17 @@ class DistributedStream(ReportStream):
                     f"{self.method}; this table holds daily periods only"
                 )
             if not window.start <= start < window.end:
-                self.logger.warning(
-                    "%s: period %r is outside the requested day %s; ignored",
-                    self.name,
-                    label,
-                    window.start.date(),
-                )
+                if self.mapping(record, "an object per period"):
+                    # Data outside the day asked for: the API read the bounds or the
+                    # timezone differently from the docs, and `total` may include it.
+                    raise TapError(
+                        f"{self.vendor_name} answered {self.method} for {bounds[0].isoformat()}"
+                        f"..{bounds[1].isoformat(timespec='microseconds')} with data for "
+                        f"period {label!r}, outside that day; it reads `filters.from`/"
+                        "`filters.to` or `timezone` differently from the docs, so the run "
+                        "stops: check the `timezone` setting"
+                    )
+                self.logger.debug("%s: empty period %r outside the day; ignored", self.name, label)
                 continue
             got[start.astimezone(dt.UTC)] = (str(label), record)
         by_utc = {
@@ -333,17 +343,69 @@ class ChatsEngagementStream(DistributedStream):
         "started_by_customer_without_greeting",
         "started_by_agent",
     )
-    # Documented per period but absent from the vendor's sample: null when not sent.
+    # Documented per period but absent from the vendor's sample: null when a period with
+    # data leaves it out (unknown), 0 on an empty period `{}` (no chats at all).
     value_fields = ("total",)
+
+    def period_rows(
+        self, base: dict[str, t.Any], record: dict[str, t.Any]
+    ) -> Iterable[dict[str, t.Any]]:
+        rows = list(super().period_rows(base, record))
+        if not record:
+            for row in rows:
+                row["total"] = 0
+        return rows
 
 
 class ChatsGreetingsConversionStream(KeyedDistributedStream):
+    """The docs: "The method will return only up to 100 values for each day." A day whose
+    answer holds that many greeting values may be cut short: its rows get
+    ``truncated = true`` and the stream logs one warning naming every such day."""
+
     name = "chats_greetings_conversion"
     method = "chats/greetings_conversion"
     family = "greetings"
     key_column = "greeting_id"
     primary_keys: t.ClassVar[list[str]] = ["period_start", "distribution", "greeting_id"]
     inner_counts = ("accepted", "canceled", "displayed", "goals")
+    #: The documented cap on values per day.
+    daily_cap: t.ClassVar[int] = 100
+
+    @property
+    def truncated_days(self) -> list[str]:
+        days: list[str] = self.__dict__.setdefault("_truncated_days", [])
+        return days
+
+    def rows(
+        self, body: dict[str, t.Any], window: Window, bounds: tuple[dt.datetime, dt.datetime]
+    ) -> Iterator[dict[str, t.Any]]:
+        out = list(super().rows(body, window, bounds))
+        # A window is one local day. With hourly periods the day's values are spread over
+        # its hours: counting every (hour, greeting) value flags the day under either
+        # reading of the cap (100 per day in all, or 100 greetings per day).
+        values = sum(1 for row in out if row[self.key_column] != NONE_KEY)
+        at_cap = values >= self.daily_cap
+        for row in out:
+            row["truncated"] = at_cap
+        if at_cap:
+            self.truncated_days.append(window.start.date().isoformat())
+        return iter(out)
+
+    def get_records(self, context: t.Any) -> Iterator[dict[str, t.Any]]:
+        self.truncated_days.clear()
+        try:
+            yield from super().get_records(context)
+        finally:
+            if self.truncated_days:
+                self.logger.warning(
+                    "%s: LiveChat returns only up to %d values per day for %s, and these "
+                    "days reached it, so they may be incomplete (their rows have "
+                    "truncated = true; the LiveChat App has the full data): %s",
+                    self.name,
+                    self.daily_cap,
+                    self.method,
+                    ", ".join(self.truncated_days),
+                )
 
 
 class ChatsResponseTimeStream(DistributedStream):
@@ -647,7 +709,9 @@ class ChatsQueuedVisitorsLeftStream(WindowReportStream):
     name = "chats_queued_visitors_left"
     method = "chats/queued_visitors_left"
     since_version = "3.6"
-    primary_keys: t.ClassVar[list[str]] = ["chat_id"]
+    # A LiveChat chat keeps its ID across threads, so one chat can be queued (and leave)
+    # on several days: the day is part of what identifies a row.
+    primary_keys: t.ClassVar[list[str]] = ["window_start", "chat_id"]
     max_pages = 10_000
 
     def fetch(self, window: Window, bounds: tuple[dt.datetime, dt.datetime]) -> t.Any:

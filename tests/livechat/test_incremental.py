@@ -17,7 +17,7 @@ KEYS = {
     "chats_total_chats": ("period_start", "distribution"),
     "chats_tags": ("period_start", "distribution", "tag"),
     "agents_performance": ("window_start", "agent"),
-    "chats_queued_visitors_left": ("chat_id",),
+    "chats_queued_visitors_left": ("window_start", "chat_id"),
 }
 
 
@@ -45,7 +45,10 @@ def test_two_sequential_runs_fetch_only_the_lookback_and_upsert(
     days = sorted({r["window_date"] for r in first.records["chats_total_chats"]})
     assert days == ["2026-10-05", "2026-10-06", "2026-10-07", "2026-10-08"]
     # Today is fetched up to now, never beyond, and stays the bookmark.
-    assert sandbox.bodies("chats/total_chats")[-1]["filters"]["to"] == "2026-10-08T15:30:12+00:00"
+    assert (
+        sandbox.bodies("chats/total_chats")[-1]["filters"]["to"]
+        == "2026-10-08T15:30:12.000000+00:00"
+    )
     assert bookmark(first, "chats_total_chats") == "2026-10-08T00:00:00+00:00"
 
     sandbox.app.requests_seen.clear()
@@ -151,8 +154,8 @@ def test_end_date_and_start_date_are_local_days_west_of_utc(sandbox: Sandbox) ->
         streams=["chats_total_chats"],
     )
     assert [b["filters"] for b in sandbox.bodies("chats/total_chats")] == [
-        {"from": "2026-10-05T00:00:00-07:00", "to": "2026-10-05T23:59:59-07:00"},
-        {"from": "2026-10-06T00:00:00-07:00", "to": "2026-10-06T23:59:59-07:00"},
+        {"from": "2026-10-05T00:00:00-07:00", "to": "2026-10-05T23:59:59.999999-07:00"},
+        {"from": "2026-10-06T00:00:00-07:00", "to": "2026-10-06T23:59:59.999999-07:00"},
     ]
 
 
@@ -168,4 +171,7 @@ def test_hourly_today_stops_at_the_current_hour(
     periods = [r["period"] for r in result.records["chats_total_chats"]]
     assert periods[0] == "2026-10-08 00:00:00" and periods[-1] == "2026-10-08 15:00:00"
     assert len(periods) == 16
-    assert sandbox.bodies("chats/total_chats")[0]["filters"]["to"] == "2026-10-08T15:30:00+00:00"
+    assert (
+        sandbox.bodies("chats/total_chats")[0]["filters"]["to"]
+        == "2026-10-08T15:30:00.000000+00:00"
+    )

@@ -155,7 +155,7 @@ def test_requests_are_posts_with_the_documented_body(utc_sync: t.Any) -> None:
     (first, *_) = sb.bodies("chats/duration")
     assert first == {
         "timezone": "UTC",
-        "filters": {"from": "2026-10-05T00:00:00+00:00", "to": "2026-10-05T23:59:59+00:00"},
+        "filters": {"from": "2026-10-05T00:00:00+00:00", "to": "2026-10-05T23:59:59.999999+00:00"},
         "distribution": "day",
     }
     ranking = sb.bodies("chats/ranking")[0]
@@ -201,9 +201,9 @@ def test_dst_day_in_a_non_utc_timezone(sandbox: Sandbox) -> None:
     )
     bodies = sandbox.bodies("chats/total_chats")
     assert [b["filters"] for b in bodies] == [
-        {"from": "2026-10-31T00:00:00-04:00", "to": "2026-10-31T23:59:59-04:00"},
-        {"from": "2026-11-01T00:00:00-04:00", "to": "2026-11-01T23:59:59-05:00"},
-        {"from": "2026-11-02T00:00:00-05:00", "to": "2026-11-02T23:59:59-05:00"},
+        {"from": "2026-10-31T00:00:00-04:00", "to": "2026-10-31T23:59:59.999999-04:00"},
+        {"from": "2026-11-01T00:00:00-04:00", "to": "2026-11-01T23:59:59.999999-05:00"},
+        {"from": "2026-11-02T00:00:00-05:00", "to": "2026-11-02T23:59:59.999999-05:00"},
     ]
     assert all(b["timezone"] == tz for b in bodies)
     a, b = local_day("2026-11-01", tz)
