@@ -8,13 +8,15 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_analytics.client import DEFAULT_ANALYTICS_PATH, DEFAULT_API_URL, DEFAULT_PAGE_LIMIT
-from tap_analytics.fields import HASH_KEY, record_schema, stream_name
+from tap_analytics.fields import RECORD_KEY, record_schema, stream_name
 from tap_analytics.streams import (
     FIXED_NAMES,
     FIXED_STREAMS,
     MetricsStream,
     RecordDataStream,
+    entry_selected,
     rfc3339,
+    stale_catalog,
 )
 from tapkit import KitTap, TapError, http_settings, run_cli, window_settings
 
@@ -243,7 +245,13 @@ class TapAnalytics(KitTap):
             if not keys:
                 meta = entry.metadata.get(())
                 keys = list(getattr(meta, "table_key_properties", None) or [])
-            key = keys[0] if keys else HASH_KEY
+            if keys != [RECORD_KEY] or RECORD_KEY not in (schema.get("properties") or {}):
+                # A catalog from before record_key: its key (conversation_id, record_hash)
+                # collapses or duplicates rows, so it is not used.
+                if entry_selected(entry):
+                    raise stale_catalog(entry.tap_stream_id, keys, [RECORD_KEY])
+                continue
+            key = RECORD_KEY
             out.append(
                 RecordDataStream(
                     self, name=entry.tap_stream_id, schema=schema, record_id=record_id, key=key
