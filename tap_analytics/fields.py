@@ -354,7 +354,11 @@ class RowBuilder:
                 unmapped[name] = field
             return
         value, label = unwrap(field)
-        value = self.exact_number(name, kind, value, kinds)
+        if isinstance(value, list):
+            items = _types(column.get("items", {}))
+            value = [self.exact_number(name, kind, v, items) for v in value]
+        else:
+            value = self.exact_number(name, kind, value, kinds)
         fit = fits(value, column) if isinstance(value, list) else _fits_kinds(value, kinds)
         if not fit and text_column and not isinstance(value, list | dict):
             value = canonical(value)  # a primitive in a text column (a field the sample missed)

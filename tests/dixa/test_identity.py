@@ -258,3 +258,25 @@ def test_a_future_end_date_is_capped_at_today(
     assert final["bookmarks"][CLOSED]["replication_key_value"] == today
     partitions = final["bookmarks"]["metric_data"]["partitions"]
     assert [p["replication_key_value"] for p in partitions] == [today]
+
+
+def test_whole_doubles_in_an_integer_list_load_exactly_and_fractions_stop() -> None:
+    from tap_analytics import fields
+
+    record = {"id": "r", "fieldsMetadata": [{"field": "ns", "description": "", "nullable": True}]}
+    longs = {"_type": "ListField", "values": [{"value": 1, "_type": "LongField"}]}
+    sample = [{"fields": [{"name": "ns", "field": longs}]}]
+    schema, _ = fields.record_schema(record, sample)
+    builder = fields.RowBuilder(schema, lambda msg: None)
+
+    def raw(*values: float) -> dict[str, t.Any]:
+        items = [{"value": v, "_type": "DoubleField"} for v in values]
+        return {
+            "primaryTimestampField": {"name": "at", "timestamp": "2026-01-01T00:00:00Z"},
+            "fields": [{"name": "ns", "field": {"_type": "ListField", "values": items}}],
+        }
+
+    row = builder.build(raw(2.0, 3.0), {})
+    assert row["ns"] == [2, 3] and row["unmapped_fields"] is None
+    with pytest.raises(TapError, match=r"'ns'.*2\.5"):
+        builder.build(raw(2.0, 2.5), {})
