@@ -315,7 +315,10 @@ def identity(raw: dict[str, t.Any]) -> str:
 class RowBuilder:
     """Flattens ``MetricRecord`` objects into rows of one record stream's schema."""
 
-    def __init__(self, schema: dict[str, t.Any], warn: t.Callable[[str], None]) -> None:
+    def __init__(
+        self, schema: dict[str, t.Any], warn: t.Callable[[str], None], stream: str = ""
+    ) -> None:
+        self.stream = stream
         self.props: dict[str, dict[str, t.Any]] = schema.get("properties", {})
         self._warn = warn
         self._warned: set[tuple[str, str]] = set()
@@ -383,8 +386,9 @@ class RowBuilder:
             return value
         if value.is_integer():
             return int(value)
+        where = f"stream '{self.stream}': " if self.stream else ""
         msg = (
-            f"field '{name}' arrived as {kind} {value!r} but its column is an integer (the "
+            f"{where}field '{name}' arrived as {kind} {value!r} but its column is an integer (the "
             "field was a whole-number type when the catalog was discovered); rediscover the "
             "catalog (e.g. `meltano run --refresh-catalog ...`) so the column becomes a number"
         )

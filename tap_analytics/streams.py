@@ -288,7 +288,9 @@ class RecordDataStream(DayWindowStream):
         if self._builder is None:
             # The catalog handed in (if any) is the schema the warehouse has.
             self._builder = RowBuilder(
-                self.effective_schema, lambda msg: self.logger.warning("%s: %s", self.name, msg)
+                self.effective_schema,
+                lambda msg: self.logger.warning("%s: %s", self.name, msg),
+                self.name,
             )
         return self._builder
 

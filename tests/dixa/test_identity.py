@@ -212,7 +212,11 @@ def test_a_long_field_that_turns_double_keeps_its_number_or_stops(
     failed = run_sync(TapAnalytics, config, streams=[CLOSED], raise_errors=False)
     assert isinstance(failed.error, TapError)
     message = str(failed.error)
-    assert "'agent_id'" in message and "4.5" in message and "refresh-catalog" in message
+    assert (
+        "stream 'closed_conversations': field 'agent_id'" in message
+        and "4.5" in message
+        and "refresh-catalog" in message
+    )
     assert "\n" not in message
     assert not failed.records.get(CLOSED)
 
