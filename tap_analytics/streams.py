@@ -29,6 +29,20 @@ def rfc3339(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def instant(moment: dt.datetime) -> str:
+    """UTC with ``Z``, to the millisecond (or microsecond) when the instant has one."""
+    utc = moment.astimezone(dt.UTC)
+    if not utc.microsecond:
+        return rfc3339(utc)
+    spec = "milliseconds" if utc.microsecond % 1000 == 0 else "microseconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+#: The last instant before a local midnight at the resolution of the docs' timestamps
+#: (``2023-04-21T10:23:14.293Z``: milliseconds).
+LAST_MILLISECOND = dt.timedelta(milliseconds=1)
+
+
 class AnalyticsStream(DixaStream):
     @property
     def analytics_tap(self) -> TapAnalytics:
@@ -125,15 +139,22 @@ class DayWindowStream(AnalyticsStream, DateWindowStream):
             raise stale_catalog(self.name, self.primary_keys, self.required_keys)
 
     def period_body(
-        self, ident: str, window: Window, filters: dict[str, list[str]]
+        self,
+        ident: str,
+        window: Window,
+        filters: dict[str, list[str]],
+        *,
+        inclusive_end: bool = False,
     ) -> dict[str, t.Any]:
+        # Half-open [local midnight, next local midnight), sent as UTC instants; where the
+        # API reads `end` inclusively, `end` is the last millisecond before that midnight.
+        end = window.end - LAST_MILLISECOND if inclusive_end else window.end
         body: dict[str, t.Any] = {
             "id": ident,
-            # Half-open [local midnight, next local midnight), sent as UTC instants.
             "periodFilter": {
                 "_type": "Interval",
                 "start": rfc3339(window.start),
-                "end": rfc3339(window.end),
+                "end": instant(end),
             },
             "timezone": str(self.tz.key),
         }
@@ -183,7 +204,8 @@ class MetricDataStream(DayWindowStream):
         if not measures:
             return []
         filters = self.analytics_tap.filters_for(entry)
-        body = self.period_body(metric_id, window, filters)
+        inclusive = self.analytics_tap.interval_end_inclusive(metric_id)
+        body = self.period_body(metric_id, window, filters, inclusive_end=inclusive)
         body["aggregations"] = measures
         payload = self.send_json("POST", self.analytics_url("metrics"), json=body)
         data = payload.get("data") if isinstance(payload, dict) else None

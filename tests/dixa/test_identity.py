@@ -284,3 +284,26 @@ def test_whole_doubles_in_an_integer_list_load_exactly_and_fractions_stop() -> N
     assert row["ns"] == [2, 3] and row["unmapped_fields"] is None
     with pytest.raises(TapError, match=r"'ns'.*2\.5"):
         builder.build(raw(2.0, 2.5), {})
+
+
+@pytest.mark.parametrize("inclusive_end", [False, True])
+def test_counts_equal_the_rows_of_each_day_whether_end_is_inclusive_or_not(
+    fake: FakeDixa, config: dict[str, t.Any], inclusive_end: bool
+) -> None:
+    fake.inclusive_end = inclusive_end
+    fake.rows[CLOSED] = [
+        closed(7, "2023-04-21T08:00:00.000Z"),
+        closed(9, "2023-04-21T22:00:00.000Z"),  # 2023-04-22 00:00 in Copenhagen
+        closed(8, "2023-04-22T09:00:00.000Z"),
+    ]
+    result = run_sync(TapAnalytics, config, streams=["metric_data", CLOSED])
+    counts_by_day = metric_counts(result.records["metric_data"])
+    assert counts_by_day == {"2023-04-21": 1, "2023-04-22": 2}
+    assert counts(result.records[CLOSED]) == Counter(counts_by_day)
+    # The metric requests (records are asked half-open either way: a row stamped at the
+    # next midnight is left to the next day).
+    day_ends = {b["periodFilter"]["end"] for b in fake.bodies if "aggregations" in b}
+    if inclusive_end:
+        assert day_ends == {"2023-04-21T21:59:59.999Z", "2023-04-22T21:59:59.999Z"}
+    else:
+        assert day_ends == {"2023-04-21T22:00:00Z", "2023-04-22T22:00:00Z"}
