@@ -271,15 +271,19 @@ class TapAnalytics(KitTap):
             "timezone": str(self.config.get("timezone") or "UTC"),
         }
         url = self.fetcher.analytics_url("records")
-        for page in self.fetcher.pages("POST", url, body=body, what=f"a probe of '{record_id}'"):
-            for row in page:
-                primary = row.get("primaryTimestampField") if isinstance(row, dict) else None
-                stamp = primary.get("timestamp") if isinstance(primary, dict) else None
-                try:
-                    if isinstance(stamp, str) and parse_datetime(stamp) == moment:
-                        return True
-                except ValueError:
-                    continue
+        # The first page only: a one-second period holds a page's worth of rows at most
+        # in any plausible account, and no page key is ever followed for a probe.
+        pages = self.fetcher.pages("POST", url, body=body, what=f"a probe of '{record_id}'")
+        first = next(pages, [])
+        pages.close()
+        for row in first:
+            primary = row.get("primaryTimestampField") if isinstance(row, dict) else None
+            stamp = primary.get("timestamp") if isinstance(primary, dict) else None
+            try:
+                if isinstance(stamp, str) and parse_datetime(stamp) == moment:
+                    return True
+            except ValueError:
+                continue
         return False
 
     def record_streams_from_api(
