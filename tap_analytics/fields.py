@@ -7,6 +7,12 @@ one sample page to learn each field's ``_type``. A field never seen in the sampl
 text column (any primitive is stored as its text). A value whose type does not fit its
 column, a field missing from the schema and a field of an undocumented ``_type`` are kept,
 never dropped: the first two in ``unmapped_fields``, the last as JSON text in its column.
+A number never leaves its column: a whole Double in an integer column loads as that
+integer, a fractional one stops the run (the column must be rediscovered as a number).
+
+Every row's key is ``record_key`` (see :func:`identity`): the record's id field(s), its
+primary timestamp and its instant fields, never a label; a hash of the values only where
+the record carries no id field.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import hashlib
 import json
 import re
 import typing as t
+
+from tapkit.errors import TapError
 
 #: ``_type`` -> JSON schema of the unwrapped value (API-FACTS §2.4).
 FIELD_TYPES: dict[str, dict[str, t.Any]] = {
@@ -32,9 +40,12 @@ LIST_TYPE = "ListField"
 #: Types whose values carry a human ``label`` (a ``<column>_label`` column).
 LABELLED = {"StringField", "UUIDField"}
 TEXT: dict[str, t.Any] = {"type": ["string", "null"]}
-#: Natural ids, in order of preference, when the metadata marks them non-nullable.
-NATURAL_IDS = ("id", "csid", "conversation_id")
-HASH_KEY = "record_hash"
+#: Id fields a record may carry: the docs' record example has ``csid``, the catalogue's
+#: ``fieldsMetadata`` names ``conversation_id``; whichever a record has is in its key.
+ID_FIELDS = ("id", "csid", "conversation_id")
+#: Types whose value is an instant (e.g. ``closed_at``: it tells a second close apart).
+INSTANT_TYPES = {"InstantField", "TimestampField"}
+RECORD_KEY = "record_key"
 
 #: Columns every record stream has (a field with one of these names gets ``_field``).
 FIXED_COLUMNS: dict[str, dict[str, t.Any]] = {
@@ -70,9 +81,13 @@ FIXED_COLUMNS: dict[str, dict[str, t.Any]] = {
         "additionalProperties": True,
         "description": "Raw typed fields that have no column or did not fit their column's type.",
     },
-    HASH_KEY: {
+    RECORD_KEY: {
         "type": ["string"],
-        "description": "SHA-256 of the record's content (key when no natural id).",
+        "description": (
+            "The record's identity: its id field(s) (csid, conversation_id, id), primary "
+            "timestamp and instant fields, never a label; a SHA-256 of its values where it "
+            "has no id field; '#n' marks the n-th identical record of a day."
+        ),
     },
     "value": {
         "type": ["string", "null"],
@@ -152,30 +167,19 @@ def column_schemas(
     return out
 
 
-def natural_key(metadata: list[dict[str, t.Any]]) -> str | None:
-    """The column of the record's natural id, if its metadata has one that is never null."""
-    names = {m.get("field"): m for m in metadata}
-    for candidate in NATURAL_IDS:
-        meta = names.get(candidate)
-        if meta is not None and meta.get("nullable") is False:
-            return column_name(candidate)
-    return None
-
-
 def record_schema(
     record: dict[str, t.Any], sample_rows: list[dict[str, t.Any]]
 ) -> tuple[dict[str, t.Any], str]:
-    """The JSON schema of a record's stream, and its key column."""
+    """The JSON schema of a record's stream, and its key column (always ``record_key``:
+    the id field that ``fieldsMetadata`` marks non-nullable may be missing from the rows,
+    as ``conversation_id`` is from the docs' own ``closed_conversations`` example)."""
     seen = observed_types(sample_rows)
     metadata = [
         m for m in record.get("fieldsMetadata") or [] if isinstance(m, dict) and m.get("field")
     ]
-    key = natural_key(metadata) or HASH_KEY
     props: dict[str, dict[str, t.Any]] = {
-        k: dict(v) for k, v in FIXED_COLUMNS.items() if k not in (HASH_KEY, "value")
+        k: dict(v) for k, v in FIXED_COLUMNS.items() if k != "value"
     }
-    if key == HASH_KEY:
-        props[HASH_KEY] = dict(FIXED_COLUMNS[HASH_KEY])
     if "\x00value" in seen:
         kind = seen["\x00value"].get("_type")
         props["value"] = {
@@ -187,15 +191,13 @@ def record_schema(
     for meta in metadata:
         name = str(meta["field"])
         props.update(column_schemas(name, seen.get(name), meta.get("description")))
-    if key != HASH_KEY:
-        props[key]["type"] = [x for x in props[key]["type"] if x != "null"]
     schema = {
         "type": "object",
         "title": str(record["id"]),
         "description": str(record.get("description") or ""),
         "properties": props,
     }
-    return schema, key
+    return schema, RECORD_KEY
 
 
 # -- rows -----------------------------------------------------------------------------------
@@ -256,15 +258,67 @@ def canonical(obj: t.Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
 
 
-def content_hash(row: dict[str, t.Any]) -> str:
-    content = {k: row.get(k) for k in ("primaryTimestampField", "value", "fields")}
-    return hashlib.sha256(canonical(content).encode()).hexdigest()
+def without_labels(obj: t.Any) -> t.Any:
+    """A typed field (or record) with every ``label`` removed: labels are display names
+    (a queue or agent renamed) and never part of an identity."""
+    if isinstance(obj, dict):
+        return {k: without_labels(v) for k, v in obj.items() if k != "label"}
+    if isinstance(obj, list):
+        return [without_labels(v) for v in obj]
+    return obj
+
+
+def _field_value(field: t.Any) -> t.Any:
+    if not isinstance(field, dict):
+        return None
+    kind = field.get("_type")
+    if kind in FIELD_TYPES or kind == LIST_TYPE:
+        return unwrap(field)[0]
+    return without_labels(field)
+
+
+def identity(raw: dict[str, t.Any]) -> str:
+    """The identity of one ``MetricRecord``, from what the docs guarantee.
+
+    ``<id>=<value>`` for each id field the record carries (``csid`` in the docs' example,
+    ``conversation_id`` in the catalogue), then the primary timestamp (required by the
+    schema) and every instant field (``closed_at`` tells a second close of a reopened
+    conversation apart), as ``<name>=<instant>``. A record with no id field is identified
+    by a SHA-256 of its values instead (labels removed). Labels are never part of it.
+    Records that are still identical are told apart by the stream (``#2``, ``#3``...).
+    """
+    fields: dict[str, t.Any] = {}
+    for item in raw.get("fields") or []:
+        if isinstance(item, dict) and item.get("name") and isinstance(item.get("field"), dict):
+            fields.setdefault(str(item["name"]), item["field"])
+    primary = raw.get("primaryTimestampField")
+    primary = primary if isinstance(primary, dict) else {}
+    primary_name = str(primary.get("name") or "primary_timestamp")
+    parts = [
+        f"{name}={canonical(_field_value(fields[name]))}"
+        for name in ID_FIELDS
+        if name in fields and _field_value(fields[name]) is not None
+    ]
+    if not parts:
+        content = {
+            k: without_labels(raw.get(k)) for k in ("primaryTimestampField", "value", "fields")
+        }
+        parts.append("sha256=" + hashlib.sha256(canonical(content).encode()).hexdigest())
+    parts.append(f"{primary_name}={primary.get('timestamp')}")
+    for name in sorted(fields):
+        field = fields[name]
+        if name != primary_name and field.get("_type") in INSTANT_TYPES:
+            parts.append(f"{name}={unwrap(field)[0]}")
+    return ";".join(parts)
 
 
 class RowBuilder:
     """Flattens ``MetricRecord`` objects into rows of one record stream's schema."""
 
-    def __init__(self, schema: dict[str, t.Any], warn: t.Callable[[str], None]) -> None:
+    def __init__(
+        self, schema: dict[str, t.Any], warn: t.Callable[[str], None], stream: str = ""
+    ) -> None:
+        self.stream = stream
         self.props: dict[str, dict[str, t.Any]] = schema.get("properties", {})
         self._warn = warn
         self._warned: set[tuple[str, str]] = set()
@@ -303,6 +357,11 @@ class RowBuilder:
                 unmapped[name] = field
             return
         value, label = unwrap(field)
+        if isinstance(value, list):
+            items = _types(column.get("items", {}))
+            value = [self.exact_number(name, kind, v, items) for v in value]
+        else:
+            value = self.exact_number(name, kind, value, kinds)
         fit = fits(value, column) if isinstance(value, list) else _fits_kinds(value, kinds)
         if not fit and text_column and not isinstance(value, list | dict):
             value = canonical(value)  # a primitive in a text column (a field the sample missed)
@@ -318,6 +377,22 @@ class RowBuilder:
         label_col = self.props.get(f"{col}_label")
         if label_col is not None and label is not None and fits(label, label_col):
             row[f"{col}_label"] = label
+
+    def exact_number(self, name: str, kind: str, value: t.Any, kinds: set[str]) -> t.Any:
+        """A Double in an integer column (the field was a Long when the catalog was
+        discovered): a whole number loads as that integer; a fraction cannot be loaded
+        exactly, and putting it aside would empty the column, so the run stops."""
+        if not isinstance(value, float) or "number" in kinds or "integer" not in kinds:
+            return value
+        if value.is_integer():
+            return int(value)
+        where = f"stream '{self.stream}': " if self.stream else ""
+        msg = (
+            f"{where}field '{name}' arrived as {kind} {value!r} but its column is an integer (the "
+            "field was a whole-number type when the catalog was discovered); rediscover the "
+            "catalog (e.g. `meltano run --refresh-catalog ...`) so the column becomes a number"
+        )
+        raise TapError(msg)
 
     def build(self, raw: dict[str, t.Any], base: dict[str, t.Any]) -> dict[str, t.Any]:
         shape = tuple(base)
@@ -340,7 +415,6 @@ class RowBuilder:
                     str(item["name"]),
                     item.get("field"),
                 )
-        if HASH_KEY in self.props:
-            row[HASH_KEY] = content_hash(raw)
+        row[RECORD_KEY] = identity(raw)
         row["unmapped_fields"] = unmapped or None
         return row

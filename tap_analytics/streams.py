@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from singer_sdk import StreamSchema
 
 from tap_analytics.client import SCHEMAS, DixaStream
-from tap_analytics.fields import HASH_KEY, RowBuilder, canonical
+from tap_analytics.fields import RECORD_KEY, RowBuilder, canonical
 from tapkit import (
     DateWindowStream,
     FatalRequestError,
@@ -25,6 +25,7 @@ from tapkit import (
     Window,
     WindowPolicy,
 )
+from tapkit.windows import parse_datetime
 
 if t.TYPE_CHECKING:
     from tap_analytics.tap import TapAnalytics
@@ -33,6 +34,20 @@ if t.TYPE_CHECKING:
 def rfc3339(moment: dt.datetime) -> str:
     """UTC with ``Z``: the only offset Dixa's own examples use."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def instant(moment: dt.datetime) -> str:
+    """UTC with ``Z``, to the millisecond (or microsecond) when the instant has one."""
+    utc = moment.astimezone(dt.UTC)
+    if not utc.microsecond:
+        return rfc3339(utc)
+    spec = "milliseconds" if utc.microsecond % 1000 == 0 else "microseconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+#: The last instant before a local midnight at the resolution of the docs' timestamps
+#: (``2023-04-21T10:23:14.293Z``: milliseconds).
+LAST_MILLISECOND = dt.timedelta(milliseconds=1)
 
 
 class AnalyticsStream(DixaStream):
@@ -94,21 +109,59 @@ class FilterValuesStream(AnalyticsStream):
 # -- day-windowed data -------------------------------------------------------------------
 
 
+def stale_catalog(stream: str, keys: t.Sequence[str], required: t.Sequence[str]) -> TapError:
+    return TapError(
+        f"the catalog handed in keys stream '{stream}' by {list(keys)}, but its rows are "
+        f"identified by {list(required)}: rediscover the catalog (e.g. `meltano run "
+        "--refresh-catalog ...`) and fully refresh that table, whose key changed"
+    )
+
+
+def entry_selected(entry: t.Any) -> bool:
+    """Whether a catalog entry is selected (explicitly, or by default)."""
+    root = entry.metadata.get(())
+    selected = getattr(root, "selected", None)
+    if selected is None:
+        selected = getattr(root, "selected_by_default", None)
+    return selected is not False
+
+
 class DayWindowStream(AnalyticsStream, DateWindowStream):
     """One request (or one paged series) per local day of the configured timezone."""
 
     window_policy = WindowPolicy(max_days=1)
+    #: Columns that must be in the key for a row to be identified exactly.
+    required_keys: t.ClassVar[tuple[str, ...]] = ()
+
+    def apply_catalog(self, catalog: t.Any) -> None:
+        super().apply_catalog(catalog)
+        entry = catalog.get_stream(self.name)
+        if entry is None:
+            return
+        props = entry.schema.to_dict().get("properties") or {}
+        if entry_selected(entry) and (
+            not set(self.required_keys) <= set(self.primary_keys)
+            or not set(self.required_keys) <= set(props)
+        ):
+            raise stale_catalog(self.name, self.primary_keys, self.required_keys)
 
     def period_body(
-        self, ident: str, window: Window, filters: dict[str, list[str]]
+        self,
+        ident: str,
+        window: Window,
+        filters: dict[str, list[str]],
+        *,
+        inclusive_end: bool = False,
     ) -> dict[str, t.Any]:
+        # Half-open [local midnight, next local midnight), sent as UTC instants; where the
+        # API reads `end` inclusively, `end` is the last millisecond before that midnight.
+        end = window.end - LAST_MILLISECOND if inclusive_end else window.end
         body: dict[str, t.Any] = {
             "id": ident,
-            # Half-open [local midnight, next local midnight), sent as UTC instants.
             "periodFilter": {
                 "_type": "Interval",
                 "start": rfc3339(window.start),
-                "end": rfc3339(window.end),
+                "end": instant(end),
             },
             "timezone": str(self.tz.key),
         }
@@ -119,13 +172,28 @@ class DayWindowStream(AnalyticsStream, DateWindowStream):
         return body
 
 
+def filters_key(filters: t.Mapping[str, t.Sequence[str]]) -> str:
+    """The filters applied, as canonical text (attributes and values sorted; ``{}`` for
+    none): part of ``metric_data``'s key."""
+    return canonical({k: sorted(str(x) for x in v) for k, v in filters.items()})
+
+
 class MetricDataStream(DayWindowStream):
     """``POST /metrics`` per metric id (a partition each) per day: every measure the
     metric offers, one row per measure."""
 
     name = "metric_data"
     path = "/metrics"
-    primary_keys: t.ClassVar[list[str]] = ["metric_id", "window_start", "measure"]
+    # Every dimension of the request: the same metric and day under other filters (or in
+    # another timezone) is another number, never an update of this one.
+    primary_keys: t.ClassVar[list[str]] = [
+        "metric_id",
+        "window_start",
+        "timezone",
+        "filters_key",
+        "measure",
+    ]
+    required_keys = ("metric_id", "window_start", "timezone", "filters_key", "measure")
     schema = KitStreamSchema(SCHEMAS)
     _warned: set[str]
 
@@ -143,7 +211,8 @@ class MetricDataStream(DayWindowStream):
         if not measures:
             return []
         filters = self.analytics_tap.filters_for(entry)
-        body = self.period_body(metric_id, window, filters)
+        inclusive = self.analytics_tap.interval_end_inclusive(metric_id)
+        body = self.period_body(metric_id, window, filters, inclusive_end=inclusive)
         body["aggregations"] = measures
         payload = self.send_json("POST", self.analytics_url("metrics"), json=body)
         data = payload.get("data") if isinstance(payload, dict) else None
@@ -156,6 +225,7 @@ class MetricDataStream(DayWindowStream):
             **self.window_columns(window),
             "metric_id": metric_id,
             "filters": filters or None,
+            "filters_key": filters_key(filters),
         }
         rows = []
         for measure in measures:
@@ -217,10 +287,15 @@ class RecordDataStream(DayWindowStream):
 
     Every row of a day carries that day's ``window_start``, so rows go out page by page
     as they arrive (``buffer_window_rows = False``): a day of a million records does not
-    sit in memory. Only the day's keys are kept (duplicate warning, page-key restart)."""
+    sit in memory. Only the day's keys are kept (repeat numbering, page-key restart).
+
+    Every record the API returns is one row: the key is the record's identity
+    (:func:`fields.identity`), and the n-th record of a day with the same identity (a
+    conversation closed twice that the answer does not tell apart) gets ``#n``."""
 
     path = "/records"
     buffer_window_rows = False
+    required_keys = (RECORD_KEY,)
 
     def __init__(
         self,
@@ -229,21 +304,22 @@ class RecordDataStream(DayWindowStream):
         name: str,
         schema: dict[str, t.Any],
         record_id: str,
-        key: str,
+        key: str = RECORD_KEY,
     ) -> None:
         super().__init__(tap=tap, schema=schema, name=name)
         self.record_id = record_id
         self.primary_keys = [key]
         self.replication_key = "window_start"
         self._builder: RowBuilder | None = None
-        self._duplicates_warned = False
 
     @property
     def builder(self) -> RowBuilder:
         if self._builder is None:
             # The catalog handed in (if any) is the schema the warehouse has.
             self._builder = RowBuilder(
-                self.effective_schema, lambda msg: self.logger.warning("%s: %s", self.name, msg)
+                self.effective_schema,
+                lambda msg: self.logger.warning("%s: %s", self.name, msg),
+                self.name,
             )
         return self._builder
 
@@ -268,7 +344,7 @@ class RecordDataStream(DayWindowStream):
             )
             sent_before = set(emitted)
             for row in self.day_rows(window, body, set()):
-                if row[self.primary_keys[0]] not in sent_before:
+                if row[RECORD_KEY] not in sent_before:
                     yield row
 
     def day_rows(
@@ -276,29 +352,37 @@ class RecordDataStream(DayWindowStream):
     ) -> Iterator[dict[str, t.Any]]:
         """The day's rows, page by page; ``seen`` collects their keys."""
         base = {**self.window_columns(window), "record_id": self.record_id}
-        key = self.primary_keys[0]
         url = self.analytics_url("records")
+        repeats: dict[str, int] = {}
         for page in self.pages("POST", url, body=body, what=f"records of '{self.record_id}'"):
             for raw in page:
                 if not isinstance(raw, dict):
                     raise self.malformed(f"records of '{self.record_id}'", raw)
+                if self.at_window_end(raw, window):
+                    continue
                 row = self.builder.build(raw, base)
-                if row.get(key) is None:
-                    msg = (
-                        f"{self.vendor_name} sent a '{self.record_id}' record without its id "
-                        f"field '{key}' (marked non-nullable in fieldsMetadata); the tap stops "
-                        "rather than load a row without a key"
-                    )
-                    raise TapError(msg)
-                if row[key] in seen and not self._duplicates_warned:
-                    self._duplicates_warned = True
-                    self.logger.warning(
-                        "%s: '%s' repeats within one day; later rows replace earlier ones in the warehouse",
-                        self.name,
-                        key,
-                    )
-                seen.add(row[key])
+                ident = str(row[RECORD_KEY])
+                repeats[ident] = repeats.get(ident, 0) + 1
+                if repeats[ident] > 1:
+                    row[RECORD_KEY] = f"{ident}#{repeats[ident]}"
+                seen.add(row[RECORD_KEY])
                 yield row
+
+    @staticmethod
+    def at_window_end(raw: dict[str, t.Any], window: Window) -> bool:
+        """Whether the record is stamped exactly at the window's end (the next local
+        midnight). The docs do not say whether an Interval's ``end`` is inclusive: if it
+        is, such a record comes back in this day's answer and again in the next day's
+        (whose ``start`` is that instant); it belongs to the next day only."""
+        primary = raw.get("primaryTimestampField")
+        stamp = primary.get("timestamp") if isinstance(primary, dict) else None
+        if not isinstance(stamp, str):
+            return False
+        try:
+            moment = parse_datetime(stamp)
+        except ValueError:
+            return False
+        return moment == window.end
 
 
 FIXED_STREAMS: list[type[AnalyticsStream]] = [
@@ -308,4 +392,4 @@ FIXED_STREAMS: list[type[AnalyticsStream]] = [
     MetricDataStream,
 ]
 FIXED_NAMES = {"metrics", "records", "filter_values", "metric_data"}
-__all__ = ["FIXED_NAMES", "FIXED_STREAMS", "HASH_KEY", "RecordDataStream"]
+__all__ = ["FIXED_NAMES", "FIXED_STREAMS", "RECORD_KEY", "RecordDataStream"]

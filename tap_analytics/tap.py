@@ -8,15 +8,19 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_analytics.client import DEFAULT_ANALYTICS_PATH, DEFAULT_API_URL, DEFAULT_PAGE_LIMIT
-from tap_analytics.fields import HASH_KEY, record_schema, stream_name
+from tap_analytics.fields import RECORD_KEY, record_schema, stream_name
 from tap_analytics.streams import (
     FIXED_NAMES,
     FIXED_STREAMS,
     MetricsStream,
     RecordDataStream,
+    entry_selected,
+    instant,
     rfc3339,
+    stale_catalog,
 )
 from tapkit import KitTap, TapError, http_settings, run_cli, window_settings
+from tapkit.windows import parse_datetime
 
 #: Periods sampled at discovery to learn each field's ``_type`` (most recent first).
 SAMPLE_PERIODS_DAYS = (7, 90)
@@ -80,6 +84,7 @@ class TapAnalytics(KitTap):
     ).to_dict()
 
     _catalogues: dict[str, list[dict[str, t.Any]]]
+    _end_inclusive: bool
 
     # -- settings ------------------------------------------------------------------------
 
@@ -176,7 +181,7 @@ class TapAnalytics(KitTap):
 
     # -- discovery -----------------------------------------------------------------------
 
-    def sample_rows(self, record_id: str) -> list[dict[str, t.Any]]:
+    def sample_rows(self, record_id: str, *, warn: bool = True) -> list[dict[str, t.Any]]:
         """One page of recent rows of a record id, to learn its fields' ``_type``."""
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         tz = str(self.config.get("timezone") or "UTC")
@@ -200,12 +205,86 @@ class TapAnalytics(KitTap):
             pages.close()
             if first:
                 return [r for r in first if isinstance(r, dict)]
+        if not warn:
+            return []
         self.logger.warning(
             "Record '%s' had no rows in the last %d days: its columns are typed as text.",
             record_id,
             SAMPLE_PERIODS_DAYS[-1],
         )
         return []
+
+    # -- the Interval's end: exclusive or inclusive ------------------------------------------
+
+    def interval_end_inclusive(self, metric_id: str) -> bool:
+        """Whether the API reads an Interval's ``end`` as inclusive (the docs do not say).
+
+        Asked once per run, of a record related to the metric: a row stamped ``T`` (from
+        the discovery-style sample) is looked for in ``[T - 1 s, T]`` (there only if ``end``
+        is inclusive) and, failing that, in ``[T, T + 1 s]`` (which shows that the period
+        applies to the primary timestamp at all). Without such a row, or when neither
+        answer has it, the half-open reading is kept and the run says so."""
+        known_reading: bool | None = getattr(self, "_end_inclusive", None)
+        if known_reading is not None:
+            return known_reading
+        self._end_inclusive = False
+        entry = self.catalogue_entry("metrics", metric_id)
+        known = {str(e["id"]) for e in self.catalogue("records")}
+        related = [str(r) for r in entry.get("relatedRecordIds") or [] if str(r) in known]
+        if not related:
+            return False
+        record_id = related[0]
+        stamp = None
+        for row in self.sample_rows(record_id, warn=False):
+            primary = row.get("primaryTimestampField")
+            if isinstance(primary, dict) and isinstance(primary.get("timestamp"), str):
+                stamp = primary["timestamp"]
+                break
+        if stamp is None:
+            return False
+        try:
+            moment = parse_datetime(stamp)
+        except ValueError:
+            return False
+        second = dt.timedelta(seconds=1)
+        if self.period_has(record_id, moment - second, moment, moment):
+            self._end_inclusive = True
+            self.logger.info(
+                "The API reads an Interval's end as inclusive: days are asked up to the "
+                "last millisecond before the next local midnight."
+            )
+        elif not self.period_has(record_id, moment, moment + second, moment):
+            self.logger.warning(
+                "Could not tell whether the API reads an Interval's end as inclusive (a "
+                "'%s' row was not found by its own timestamp); days are asked half-open.",
+                record_id,
+            )
+        return self._end_inclusive
+
+    def period_has(
+        self, record_id: str, start: dt.datetime, end: dt.datetime, moment: dt.datetime
+    ) -> bool:
+        """Whether ``[start, end]`` of ``record_id`` holds a row stamped ``moment``."""
+        body = {
+            "id": record_id,
+            "periodFilter": {"_type": "Interval", "start": instant(start), "end": instant(end)},
+            "timezone": str(self.config.get("timezone") or "UTC"),
+        }
+        url = self.fetcher.analytics_url("records")
+        # The first page only: a one-second period holds a page's worth of rows at most
+        # in any plausible account, and no page key is ever followed for a probe.
+        pages = self.fetcher.pages("POST", url, body=body, what=f"a probe of '{record_id}'")
+        first = next(pages, [])
+        pages.close()
+        for row in first:
+            primary = row.get("primaryTimestampField") if isinstance(row, dict) else None
+            stamp = primary.get("timestamp") if isinstance(primary, dict) else None
+            try:
+                if isinstance(stamp, str) and parse_datetime(stamp) == moment:
+                    return True
+            except ValueError:
+                continue
+        return False
 
     def record_streams_from_api(
         self, record_ids: list[str] | None, taken: set[str]
@@ -243,7 +322,13 @@ class TapAnalytics(KitTap):
             if not keys:
                 meta = entry.metadata.get(())
                 keys = list(getattr(meta, "table_key_properties", None) or [])
-            key = keys[0] if keys else HASH_KEY
+            if keys != [RECORD_KEY] or RECORD_KEY not in (schema.get("properties") or {}):
+                # A catalog from before record_key: its key (conversation_id, record_hash)
+                # collapses or duplicates rows, so it is not used.
+                if entry_selected(entry):
+                    raise stale_catalog(entry.tap_stream_id, keys, [RECORD_KEY])
+                continue
+            key = RECORD_KEY
             out.append(
                 RecordDataStream(
                     self, name=entry.tap_stream_id, schema=schema, record_id=record_id, key=key

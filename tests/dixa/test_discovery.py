@@ -33,7 +33,8 @@ def test_discovery_makes_one_typed_stream_per_record_id(dixa_config: dict[str, t
         "first_response_time",
     }
     closed = props(tap, "closed_conversations")
-    assert closed["conversation_id"]["type"] == ["integer"]  # the key: never null
+    assert closed["conversation_id"]["type"] == ["integer", "null"]  # the docs' rows may lack it
+    assert closed["record_key"]["type"] == ["string"]  # the key: never null
     assert closed["handling_duration"]["type"] == ["number", "null"]
     assert closed["closed_at"]["format"] == "date-time"
     assert closed["created_at"]["format"] == "date-time"  # a TimestampField
@@ -48,9 +49,9 @@ def test_discovery_makes_one_typed_stream_per_record_id(dixa_config: dict[str, t
     assert ratings["satisfied"]["type"] == ["boolean", "null"]
     frt = props(tap, "first_response_time")
     assert frt["value"]["type"] == ["number", "null"]  # MetricRecord.value, a DoubleField
-    assert frt["csid"]["type"] == ["integer"]
-    assert tap.streams["closed_conversations"].primary_keys == ["conversation_id"]
-    assert tap.streams["first_response_time"].primary_keys == ["csid"]
+    assert frt["csid"]["type"] == ["integer", "null"]
+    assert tap.streams["closed_conversations"].primary_keys == ["record_key"]
+    assert tap.streams["first_response_time"].primary_keys == ["record_key"]
     assert tap.streams["ratings"].replication_key == "window_start"
 
 
@@ -76,7 +77,7 @@ def test_a_cached_catalog_rebuilds_the_streams_without_any_request(
     assert tap.streams["ratings"].schema == next(
         e["schema"] for e in catalog["streams"] if e["tap_stream_id"] == "ratings"
     )
-    assert tap.streams["ratings"].primary_keys == ["conversation_id"]
+    assert tap.streams["ratings"].primary_keys == ["record_key"]
     assert {e["tap_stream_id"] for e in tap.catalog_dict["streams"]} == {
         e["tap_stream_id"] for e in catalog["streams"]
     }
@@ -159,7 +160,7 @@ def test_undocumented_field_types_are_kept_and_logged_once(
 # -- unit: schemas and rows ----------------------------------------------------------------
 
 
-def test_a_record_without_a_natural_id_gets_a_content_hash_key() -> None:
+def test_a_record_without_an_id_field_is_keyed_by_a_hash_of_its_values() -> None:
     record = {
         "id": "calls",
         "fieldsMetadata": [
@@ -174,18 +175,17 @@ def test_a_record_without_a_natural_id_gets_a_content_hash_key() -> None:
         }
     ]
     schema, key = fields.record_schema(record, sample)
-    assert key == fields.HASH_KEY
-    assert schema["properties"][fields.HASH_KEY]["type"] == ["string"]
+    assert key == fields.RECORD_KEY
+    assert schema["properties"][fields.RECORD_KEY]["type"] == ["string"]
     builder = fields.RowBuilder(schema, lambda msg: None)
     first = builder.build(sample[0], {})
-    assert (
-        first[fields.HASH_KEY] == builder.build(sample[0], {"window_start": "x"})[fields.HASH_KEY]
-    )
+    assert first[key].startswith("sha256=") and first[key].endswith(";at=2026-01-01T00:00:00Z")
+    assert first[key] == builder.build(sample[0], {"window_start": "x"})[key]
     other = {
         **sample[0],
         "fields": [{"name": "duration", "field": {"value": 4, "_type": "IntField"}}],
     }
-    assert builder.build(other, {})[fields.HASH_KEY] != first[fields.HASH_KEY]
+    assert builder.build(other, {})[key] != first[key]
 
 
 def test_rows_keep_what_does_not_fit() -> None:
@@ -205,7 +205,7 @@ def test_rows_keep_what_does_not_fit() -> None:
         }
     ]
     schema, key = fields.record_schema(record, sample)
-    assert key == "id"
+    assert key == fields.RECORD_KEY
     messages: list[str] = []
     builder = fields.RowBuilder(schema, messages.append)
     raw = {
@@ -244,7 +244,8 @@ def test_record_ids_missing_from_a_cached_catalog_are_discovered_live(
     # Only the missing record id costs requests: the catalogue and one sample page.
     assert dixa_app.stats["requests"] - before == 2
     assert tap.streams["closed_conversations"].schema["properties"]["conversation_id"]["type"] == [
-        "integer"
+        "integer",
+        "null",
     ]
 
 

@@ -192,7 +192,7 @@ def test_second_incremental_run_only_refetches_the_lookback_days(
         assert {r["window_date"] for r in second.records[stream]} == {"2026-10-25", "2026-10-26"}, (
             stream
         )
-    key = ["conversation_id"]
+    key = ["record_key"]
     again = {tuple(r[k] for k in key) for r in second.records["closed_conversations"]}
     before = {tuple(r[k] for k in key) for r in first.records["closed_conversations"]}
     assert again <= before  # re-fetched rows are upserts of rows already loaded
