@@ -92,7 +92,12 @@ Truth: :func:`truth` ``(timeframe, interval=None, agent_ids=None, *, now, seed=1
 None): value}`` flattens it: one row per agent and state (reason None) and per away reason,
 ``timestamp`` None for an answer without ``interval``, ``value`` the API's
 ``{"total", "chatting", "notChatting", "chattingInMaxConcurrency"}``. Both come from the
-same code as the HTTP answers.
+same code as the HTTP answers, and raise ``HTTPError`` (status 400) for parameters the API
+refuses. Revisions are measured from the ``now`` of each request: compare revisions at the
+same ``now`` (with the default ``volatile_days=2`` the whole 24-hour window is volatile, so
+moving the clock never makes an edited interval fall back to revision 0; with
+``volatile_minutes`` or ``volatile_days=0`` an interval that leaves the volatile period as
+the clock moves shows its revision-0 data again).
 """
 
 from __future__ import annotations
@@ -432,9 +437,17 @@ class LivePersonApp(SandboxApp):
     def revision(self) -> int:
         return self.knobs.revision
 
+    @revision.setter
+    def revision(self, value: int) -> None:
+        self.set_knobs(revision=value)
+
     @property
     def away_reasons(self) -> bool:
         return self.knobs.away_reasons
+
+    @away_reasons.setter
+    def away_reasons(self, value: bool) -> None:
+        self.set_knobs(away_reasons=value)
 
     def control(self, req: Request) -> Response:
         if req.path == "/__sandbox__/knobs" and req.method == "GET":

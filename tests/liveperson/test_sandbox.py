@@ -173,6 +173,32 @@ def test_interval_layout_reproduces_the_docs_sample_timestamps(app, url) -> None
             assert states[3]["value"]["total"] <= limit
 
 
+def test_docs_timestamp_example_is_the_interval_end(app, url) -> None:
+    # "Interval size: 30 min. Interval start and end time: 26/03/2014 07:30:00 - 26/03/2014
+    # 08:00:00. Timestamp: 1395820800000."
+    app.set_now(lp.at("2014-03-26T07:56:10"))
+    body = get(url, timeframe=30, interval=30, agentIds="all", v=1).json()
+    assert [i["timestamp"] for i in body["metricsByIntervals"]] == [1395820800000, 1395819000000]
+
+
+def test_states_and_their_total_differ_by_at_most_one_second() -> None:
+    # "Agent states are calculated by the millisecond but presentation is in seconds.
+    # Therefore, there might be a 1 second difference between agent states and agent
+    # states total."
+    body = lp.truth(1440, 5, now=lp.at("2026-11-20T23:59:59.999"), revision=2)
+    checked = 0
+    for block in body["metricsByIntervals"]:
+        for states in agents_of(block).values():
+            total = states[3]["value"]["total"]
+            assert abs(total - sum(s["value"]["total"] for s in states[:3])) <= 1
+            for state in states:
+                value = state["value"]
+                assert abs(value["total"] - value["chatting"] - value["notChatting"]) <= 1
+                assert value["chattingInMaxConcurrency"] <= value["chatting"]
+            checked += 1
+    assert checked > 100
+
+
 def test_exact_five_minute_now_has_no_partial_intervals(app, url) -> None:
     app.set_now(lp.at("2026-11-20T10:00:00"))
     body = get(url, timeframe=60, interval=30, agentIds="all", v=1).json()
