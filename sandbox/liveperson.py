@@ -164,10 +164,21 @@ class Knobs:
             if getattr(self, name) not in allowed:
                 msg = f"{name} must be one of {', '.join(allowed)}"
                 raise ValueError(msg)
-        for name in ("revision", "volatile_days"):
+        for name, optional in (
+            ("revision", False),
+            ("volatile_days", False),
+            ("volatile_minutes", True),
+            ("max_timeframe", True),
+        ):
             value = getattr(self, name)
+            if value is None and optional:
+                continue
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                msg = f"{name} must be a whole number >= 0"
+                msg = f"{name} must be a whole number >= 0" + (" or null" if optional else "")
+                raise ValueError(msg)
+        for name in ("agent_ids_supported", "docs_samples", "away_reasons", "accept_bearer"):
+            if not isinstance(getattr(self, name), bool):
+                msg = f"{name} must be true or false"
                 raise ValueError(msg)
 
     def view(self, now_ms: int) -> data.View:

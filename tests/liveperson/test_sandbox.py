@@ -425,6 +425,9 @@ def test_knobs_over_http(app, url) -> None:
         ).status_code
         == 400
     )
+    for bad in ({"volatile_minutes": "x"}, {"docs_samples": "yes"}, {"revision": True}):
+        assert requests.post(url + "/__sandbox__/knobs", json=bad, timeout=10).status_code == 400
+    assert app.knobs == lp.Knobs()
     set_ = requests.post(
         url + "/__sandbox__/knobs", json={"back_soon_name": "Back soon"}, timeout=10
     )
