@@ -420,11 +420,11 @@ class SeriesReportStream(ReportStream):
         length = day_end.astimezone(dt.UTC) - day_start.astimezone(dt.UTC)
         if length % HOUR:
             self.logger.warning(
-                "%s: %s is %s long (a DST shift that is not whole hours): its counts are the "
-                "API's 24-hour bucket, not exact",
+                "%s: %s is %g hours long (a DST shift that is not whole hours): its counts "
+                "are the API's 24-hour bucket, not exact",
                 self.name,
                 day_start.date(),
-                length,
+                length / HOUR,
             )
             return
         first = day_start.astimezone(dt.timezone(day_start.utcoffset() or dt.timedelta(0)))

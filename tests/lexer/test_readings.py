@@ -8,18 +8,23 @@ fake's events per local day of the configured timezone.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 import typing as t
+from pathlib import Path
 
 import pytest
 
 from tap_lexer_activity.tap import TapLexerActivity
 from tapkit.errors import TapError
-from tapkit.testing import run_sync
+from tapkit.testing import catalog_selecting, run_sync
 from tapkit.windows import add_days, get_zone
 from tests.lexer import fakes
 
 SYD = get_zone("Australia/Sydney")
 BOUNDS = ["inclusive", "exclusive"]
+EXE = str(Path(sys.executable).parent / "tap-lexer-activity")
 HOURLY = ["seconds", "seconds_inclusive", "calendar", "calendar_inclusive"]
 
 
@@ -135,6 +140,28 @@ def test_hourly_buckets_sent_to_a_daily_stream_stop_the_run_with_one_line(stream
     message = str(info.value)
     assert "not on a day boundary" in message and stream in message
     assert "\n" not in message
+
+
+def test_hourly_buckets_end_the_cli_run_with_one_line_and_no_traceback(tmp_path) -> None:
+    app = fakes.FakeLexer(fakes.Reading(hourly="always"))
+    with fakes.serve(app) as url:
+        path = tmp_path / "config.json"
+        path.write_text(
+            json.dumps(fakes.config(url, start_date="2026-04-20", end_date="2026-04-21"))
+        )
+        catalog = tmp_path / "catalog.json"
+        tap = TapLexerActivity(config=json.loads(path.read_text()))
+        catalog.write_text(json.dumps(catalog_selecting(tap, ["states_volume"])))
+        out = subprocess.run(
+            [EXE, "--config", str(path), "--catalog", str(catalog)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert out.returncode == 1
+    (line,) = [x for x in out.stderr.splitlines() if "tap-lexer-activity failed:" in x]
+    assert "not on a day boundary" in line
+    assert "Traceback" not in out.stderr
 
 
 def test_requests_stay_inside_every_reading_of_12_months() -> None:
