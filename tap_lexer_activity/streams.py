@@ -283,8 +283,9 @@ class SeriesReportStream(ReportStream):
     replication_key = "bucket_start"
     #: Counts of events: summed from hourly buckets for a DST-change day.
     additive_fields: t.ClassVar[tuple[str, ...]] = ()
-    #: How the answer labels a bucket: "start" (the docs' samples) or "detect" (from the
-    #: first label: the bucket's start or its end; anything else stops the run).
+    #: How the answer labels a bucket: "start" (the docs' samples; an answer with a label
+    #: only an end label can have is read as end labels) or "detect" (a dense answer: its
+    #: first label is the first bucket's start or its end; anything else stops the run).
     label_convention: t.ClassVar[str] = "start"
     #: Whether the answer lists every bucket of the range (nothing omitted when zero).
     dense: t.ClassVar[bool] = False
@@ -321,7 +322,7 @@ class SeriesReportStream(ReportStream):
                     f"{where}: it switched grain where its docs say it should not, so the run "
                     f"stops before loading it (this table holds {grain}ly buckets only)"
                 )
-        shift = self.label_shift(min(b.label for b in buckets), first, step, where)
+        shift = self.label_shift([b.label for b in buckets], first, extra, step, where)
         if self.dense:
             # Every period once, in a row; the extra one past the end may be left out.
             starts = sorted(b.label - shift for b in buckets)
@@ -335,21 +336,39 @@ class SeriesReportStream(ReportStream):
         return [(b, b.label - shift) for b in buckets]
 
     def label_shift(
-        self, earliest: dt.datetime, first: dt.datetime, step: dt.timedelta, where: str
+        self,
+        labels: list[dt.datetime],
+        first: dt.datetime,
+        extra: dt.datetime,
+        step: dt.timedelta,
+        where: str,
     ) -> dt.timedelta:
-        if self.label_convention == "start":
+        """How far each label lies after its bucket's start: 0 or one ``step``."""
+        earliest, latest = min(labels), max(labels)
+        if self.label_convention == "detect":
+            if earliest == first:
+                return dt.timedelta(0)  # labelled at the start of its period
+            if earliest == first + step:
+                return step  # labelled at the end (the docs' nps_volume sample)
+            raise TapError(
+                f"{self.vendor_name} answered report '{self.report_type}' with a first bucket "
+                f"labelled {earliest.isoformat()} for {where}: that is neither the start "
+                f"({first.isoformat()}) nor the end ({(first + step).isoformat()}) of the "
+                "first period, so which day each value belongs to is unknown; the run stops "
+                "before loading it"
+            )
+        # "start", as the docs' samples show; the answer may still prove otherwise: a
+        # label one period past the last bucket asked for is an end label.
+        if latest < extra + step:
             return dt.timedelta(0)
-        if earliest == first:
-            return dt.timedelta(0)  # labelled at the start of its period
-        if earliest == first + step:
-            return step  # labelled at the end (the docs' nps_volume sample)
-        raise TapError(
-            f"{self.vendor_name} answered report '{self.report_type}' with a first bucket "
-            f"labelled {earliest.isoformat()} for {where}: that is neither the start "
-            f"({first.isoformat()}) nor the end ({(first + step).isoformat()}) of the first "
-            "period, so which day each value belongs to is unknown; the run stops before "
-            "loading it"
-        )
+        if earliest == first or latest > extra + step:
+            raise TapError(
+                f"{self.vendor_name} answered report '{self.report_type}' with labels from "
+                f"{earliest.isoformat()} to {latest.isoformat()} for {where}: more periods "
+                "than were asked, so which day each value belongs to is unknown; the run "
+                "stops before loading it"
+            )
+        return step
 
     # -- rows ----------------------------------------------------------------------------
 

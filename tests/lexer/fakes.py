@@ -5,6 +5,7 @@ It exists to try the tap under each reading the docs allow (the sandbox shows on
 * ``label``: an ``nps_volume`` bucket is labelled at its ``start`` or at its ``end`` (the
   docs' sample: a request from ``2018-04-01T00:00:00+11:00`` answers
   ``"date": "2018-04-01T13:00:00+00:00"`` first, the next local midnight);
+  ``range_label``: the same for ``date_range.date_from`` (the samples show starts);
 * ``end_bound``: ``date_to`` is ``inclusive`` (to the whole second: ``23:59:59`` covers
   ``23:59:59.5``) or ``exclusive``;
 * ``hourly``: how "less than 4 days" (``response_volume``: "3 days or less") is
@@ -150,6 +151,8 @@ def nps_data(events: list[tuple[float, str]]) -> dict[str, t.Any]:
 @dataclass
 class Reading:
     label: str = "end"
+    #: Where ``date_range.date_from`` labels sit (the docs' samples: ``start``).
+    range_label: str = "start"
     end_bound: str = "inclusive"
     hourly: str = "seconds"
 
@@ -207,11 +210,12 @@ class FakeLexer:
         while cursor < stop:
             end = cursor + step
             events = events_between(cursor.timestamp(), min(end, stop).timestamp())
-            buckets.append((cursor, end, events))
+            label = cursor if self.reading.range_label == "start" else end
+            buckets.append((label, end, events))
             cursor = end
         if kind == "states_volume":
             series: dict[str, list[dict[str, t.Any]]] = {}
-            for b_start, _end, events in buckets:
+            for b_label, _end, events in buckets:
                 for state in STATES:
                     n = sum(1 for _, s in events if s == state)
                     if n:
@@ -219,7 +223,7 @@ class FakeLexer:
                             {
                                 "state": state,
                                 "value": n,
-                                "date_range": {"date_from": b_start.strftime("%Y-%m-%d %H:%M")},
+                                "date_range": {"date_from": b_label.strftime("%Y-%m-%d %H:%M")},
                             }
                         )
             return 200, series
@@ -249,7 +253,8 @@ class FakeLexer:
             }
         if kind == "nps_volume":
             rows = []
-            for b_start, b_end, events in buckets:
+            for b_label, b_end, events in buckets:
+                b_start = b_label if self.reading.range_label == "start" else b_end - step
                 label = b_start if self.reading.label == "start" else b_end
                 utc = label.astimezone(dt.UTC)
                 rows.append(

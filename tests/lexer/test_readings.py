@@ -115,6 +115,30 @@ def test_an_nps_volume_answer_that_fits_neither_convention_stops_with_one_line()
     assert "\n" not in message
 
 
+@pytest.mark.parametrize("range_label", ["start", "end"])
+@pytest.mark.parametrize("dates", [("2026-04-20", "2026-04-26"), ("2026-04-20", "2026-04-20")])
+def test_date_range_series_read_end_labels_when_the_answer_proves_them(range_label, dates) -> None:
+    """The docs' samples label ``date_range.date_from`` at the start; an answer with a
+    label one day past the last day asked for can only be labelled at the end."""
+    app = fakes.FakeLexer(fakes.Reading(range_label=range_label))
+    wanted = days(*dates)
+    result = sync(app, ["states_volume", "case_volume"], start_date=dates[0], end_date=dates[1])
+    assert state_counts(result.records["states_volume"]) == true_state_counts(wanted)
+    assert by_day(result.records["case_volume"], "open") == {d: len(truth(d)) for d in wanted}
+
+
+def test_date_range_labels_past_both_ends_stop_the_run() -> None:
+    # Asked: buckets 2026-04-16 .. 2026-04-21 (the window 04-20 widened to 5 days, plus
+    # one); a label at 04-16 (a start) and at 04-22 (an end) cannot both be right.
+    items = [
+        {"value": 1, "date_range": {"date_from": "2026-04-16 00:00"}},
+        {"value": 2, "date_range": {"date_from": "2026-04-22 00:00"}},
+    ]
+    app = fakes.FakeLexer(canned={"case_volume": {"open": items}})
+    with pytest.raises(TapError, match="more periods than were asked"):
+        sync(app, ["case_volume"], start_date="2026-04-20", end_date="2026-04-20")
+
+
 # -- item 3: daily under every reading of "less than 4 days" -------------------------------
 
 
@@ -209,7 +233,7 @@ def test_no_instant_of_a_day_falls_outside_every_request(end_bound) -> None:
 def test_counts_on_a_dst_change_day_are_exact(first, last, dst_day, hours, label) -> None:
     start, stop = local_day(dst_day)
     assert stop - start == hours * 3600
-    app = fakes.FakeLexer(fakes.Reading(label=label))
+    app = fakes.FakeLexer(fakes.Reading(label=label, range_label=label))
     dates = days(first, last)
     result = sync(app, ["states_volume", "nps_volume"], start_date=first, end_date=last)
     assert state_counts(result.records["states_volume"]) == true_state_counts(dates)
