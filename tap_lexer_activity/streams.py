@@ -207,11 +207,17 @@ class UserSummaryStream(ClassificationsStream):
     def rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
         rows = self.list_rows(body, window, context)
         for row in rows:
-            row["user_id"] = str(row["user_id"])
+            row["user_id"] = id_text(row.get("user_id"))
         return rows
 
 
 TEAM = "all"
+
+
+def id_text(value: t.Any) -> str | None:
+    """An agent id as text (the docs send it as a number in one report, text in another);
+    a missing one stays None so the key check stops the run instead of loading "None"."""
+    return None if value is None or value == "" else str(value)
 
 
 class UserVolumeStream(AggregateReportStream):
@@ -233,7 +239,7 @@ class UserVolumeStream(AggregateReportStream):
                     rows.append(
                         {
                             **base,
-                            "user_id": str(item["user_id"]),
+                            "user_id": id_text(item.get("user_id")),
                             "first_name": item.get("first_name"),
                             "last_name": item.get("last_name"),
                             "state": state,

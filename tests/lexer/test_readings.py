@@ -303,10 +303,18 @@ def test_user_volume_docs_shapes_give_distinct_keys_and_names_in_place(answer) -
         assert {r["state"]: r["volume"] for r in jane} == answer[0]["states"]
 
 
-def test_a_repeated_aggregate_row_stops_the_run() -> None:
-    canned = {"user_volume": [{"state": "closed", "volume": 1}, {"state": "closed", "volume": 2}]}
-    with pytest.raises(TapError, match="repeated"):
-        sync(fakes.FakeLexer(canned=canned), ["user_volume"], start_date="2026-04-20")
+@pytest.mark.parametrize(
+    "answer",
+    [
+        [{"state": "closed", "volume": 1}, {"state": "closed", "volume": 2}],
+        [{"first_name": "Jane", "last_name": "Pear", "states": {"closed": 1}}],
+    ],
+    ids=["repeated", "no-user-id"],
+)
+def test_an_aggregate_row_without_a_unique_key_stops_the_run(answer) -> None:
+    app = fakes.FakeLexer(canned={"user_volume": answer})
+    with pytest.raises(TapError, match="is missing or repeated"):
+        sync(app, ["user_volume"], start_date="2026-04-20", end_date="2026-04-20")
 
 
 def test_every_report_key_holds_every_dimension() -> None:
