@@ -56,17 +56,12 @@ class ReportStream(LexerStream, DateWindowStream):
     def request_body(
         self, window: Window, context: t.Mapping[str, t.Any] | None
     ) -> dict[str, t.Any]:
-        start = window.in_request_offset(window.request_start)
-        last = window.in_request_offset(window.request_end) - SECOND
-        body: dict[str, t.Any] = {
-            "type": self.report_type,
-            "date_from": start.isoformat(),
-            "date_to": last.isoformat(),
-        }
-        if context and "form_id" in context:
-            body["form"] = context["form_id"]
-            body["nps_category"] = self.nps_category
-        return body
+        """The CSV exports' request (exports.py): the window, ending at ``23:59:59``."""
+        return self.report_body(
+            window.in_request_offset(window.request_start),
+            window.in_request_offset(window.request_end) - SECOND,
+            context,
+        )
 
     def report_body(
         self, date_from: dt.datetime, date_to: dt.datetime, context: t.Mapping[str, t.Any] | None
@@ -85,21 +80,6 @@ class ReportStream(LexerStream, DateWindowStream):
     @property
     def nps_category(self) -> str:
         return str(self.config.get("nps_category") or "all")
-
-    def fetch(self, window: Window, context: t.Mapping[str, t.Any] | None) -> t.Any:
-        return self.send_json(
-            "POST", self.url_base + REPORTS_PATH, json=self.request_body(window, context)
-        )
-
-    def records_for_window(
-        self, window: Window, context: t.Mapping[str, t.Any] | None
-    ) -> Iterable[dict[str, t.Any]]:
-        return self.rows(self.fetch(window, context), window, context)
-
-    def rows(
-        self, body: t.Any, window: Window, context: t.Mapping[str, t.Any] | None
-    ) -> Iterable[dict[str, t.Any]]:
-        raise NotImplementedError
 
     def malformed(self, body: t.Any, expected: str) -> TapError:
         kind = type(body).__name__
@@ -134,6 +114,11 @@ class AggregateReportStream(ReportStream):
             context,
         )
         return self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+
+    def rows(
+        self, body: t.Any, window: Window, context: t.Mapping[str, t.Any] | None
+    ) -> Iterable[dict[str, t.Any]]:
+        raise NotImplementedError
 
     def records_for_window(
         self, window: Window, context: t.Mapping[str, t.Any] | None
