@@ -315,10 +315,12 @@ class SeriesReportStream(ReportStream):
                 )
         shift = self.label_shift([b.label for b in buckets], first, extra, step, where)
         if self.dense:
-            # Every period once, in a row; the extra one past the end may be left out.
+            # Every period once, in a row; left out at the end may only be the extra one
+            # and periods not over yet.
             starts = sorted(b.label - shift for b in buckets)
             wanted = round((extra - first) / step)
-            if starts != [first + i * step for i in range(len(starts))] or len(starts) < wanted:
+            complete = len(starts) >= wanted or first + (len(starts) + 1) * step > self.now()
+            if starts != [first + i * step for i in range(len(starts))] or not complete:
                 raise TapError(
                     f"{self.vendor_name} answered report '{self.report_type}' with "
                     f"{len(starts)} {grain}ly bucket(s) for {where}, not one per {grain} "

@@ -162,6 +162,8 @@ class FakeLexer:
     reading: Reading = field(default_factory=Reading)
     #: Answers by report type that replace the computed ones (e.g. the docs' samples).
     canned: dict[str, t.Any] = field(default_factory=dict)
+    #: nps_volume leaves out buckets that are not over yet (the docs do not say).
+    omit_unfinished: bool = False
     #: Extra top-level series added to case_volume answers (an undocumented series).
     extra_case_series: str | None = None
     requests: list[dict[str, t.Any]] = field(default_factory=list)
@@ -253,7 +255,10 @@ class FakeLexer:
             }
         if kind == "nps_volume":
             rows = []
+            now = dt.datetime.now(dt.UTC)
             for b_label, b_end, events in buckets:
+                if self.omit_unfinished and b_end > now:
+                    continue
                 b_start = b_label if self.reading.range_label == "start" else b_end - step
                 label = b_start if self.reading.label == "start" else b_end
                 utc = label.astimezone(dt.UTC)

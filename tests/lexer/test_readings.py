@@ -99,6 +99,16 @@ def test_the_docs_nps_volume_sample_gives_its_first_day_to_the_requested_start()
     assert rows[0]["timestamp"] == 1522587600  # the API's own label, as sent
 
 
+@pytest.mark.parametrize("label", ["start", "end"])
+def test_nps_volume_may_leave_out_the_day_not_over_yet(label) -> None:
+    app = fakes.FakeLexer(fakes.Reading(label=label), omit_unfinished=True)
+    today = dt.datetime.now(dt.UTC).date()
+    past = [(today - dt.timedelta(days=n)).isoformat() for n in (2, 1)]
+    result = sync(app, ["nps_volume"], timezone="UTC", start_date=past[0])
+    got = by_day(result.records["nps_volume"], "total_sent")
+    assert got == {d: len(fakes.events_between(*local_day(d, dt.UTC))) for d in past}
+
+
 def test_an_nps_volume_answer_that_fits_neither_convention_stops_with_one_line() -> None:
     # The sample without its first day: the first label is two days after the start.
     app = fakes.FakeLexer(canned={"nps_volume": fakes.DOCS_NPS_VOLUME[1:]})
@@ -137,6 +147,19 @@ def test_date_range_labels_past_both_ends_stop_the_run() -> None:
     app = fakes.FakeLexer(canned={"case_volume": {"open": items}})
     with pytest.raises(TapError, match="more periods than were asked"):
         sync(app, ["case_volume"], start_date="2026-04-20", end_date="2026-04-20")
+
+
+def test_an_nps_volume_answer_with_a_missing_day_stops_the_run() -> None:
+    sample = fakes.DOCS_NPS_VOLUME[:2] + fakes.DOCS_NPS_VOLUME[3:]
+    app = fakes.FakeLexer(canned={"nps_volume": sample})
+    with pytest.raises(TapError, match="not one per day"):
+        sync(
+            app,
+            ["nps_volume"],
+            timezone="Etc/GMT-11",
+            start_date="2018-04-01",
+            end_date="2018-04-06",
+        )
 
 
 # -- item 3: daily under every reading of "less than 4 days" -------------------------------
