@@ -1,10 +1,11 @@
 """Lexer Activity streams: one small class per report type.
 
 * Lists (``users``, ``groups``, ``forms``): full table.
-* Aggregate reports: one request per local day, rows carry the window.
-* Time-series reports: one request per long window (up to the 12-month cap), one row per
-  daily bucket. The API buckets in the request's fixed UTC offset and switches to hourly
-  buckets under 4 days, so windows are cut at DST changes and widened to 4 days.
+* Aggregate reports: one request per local day, ``date_to`` at the next local midnight,
+  rows carry the window.
+* Time-series reports: one request per long window (5 to 360 days), one row per local
+  day; see :class:`SeriesReportStream` and the "Ambiguities" section of
+  docs/tap-lexer-activity.md for how each reading of the docs is handled.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import typing as t
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from tap_lexer_activity.client import LexerListStream, LexerStream
 from tapkit import DateWindowStream, TapError, Window, WindowPolicy, utc_iso
+from tapkit.windows import add_days
 
 REPORTS_PATH = "/activity/reports"
 SECOND = dt.timedelta(seconds=1)
@@ -53,12 +56,21 @@ class ReportStream(LexerStream, DateWindowStream):
     def request_body(
         self, window: Window, context: t.Mapping[str, t.Any] | None
     ) -> dict[str, t.Any]:
-        start = window.in_request_offset(window.request_start)
-        last = window.in_request_offset(window.request_end) - SECOND
+        """The CSV exports' request (exports.py): the window, ending at ``23:59:59``."""
+        return self.report_body(
+            window.in_request_offset(window.request_start),
+            window.in_request_offset(window.request_end) - SECOND,
+            context,
+        )
+
+    def report_body(
+        self, date_from: dt.datetime, date_to: dt.datetime, context: t.Mapping[str, t.Any] | None
+    ) -> dict[str, t.Any]:
+        """A report request; Lexer documents whole seconds with a UTC offset."""
         body: dict[str, t.Any] = {
             "type": self.report_type,
-            "date_from": start.isoformat(),
-            "date_to": last.isoformat(),
+            "date_from": date_from.replace(microsecond=0).isoformat(),
+            "date_to": date_to.replace(microsecond=0).isoformat(),
         }
         if context and "form_id" in context:
             body["form"] = context["form_id"]
@@ -68,21 +80,6 @@ class ReportStream(LexerStream, DateWindowStream):
     @property
     def nps_category(self) -> str:
         return str(self.config.get("nps_category") or "all")
-
-    def fetch(self, window: Window, context: t.Mapping[str, t.Any] | None) -> t.Any:
-        return self.send_json(
-            "POST", self.url_base + REPORTS_PATH, json=self.request_body(window, context)
-        )
-
-    def records_for_window(
-        self, window: Window, context: t.Mapping[str, t.Any] | None
-    ) -> Iterable[dict[str, t.Any]]:
-        return self.rows(self.fetch(window, context), window, context)
-
-    def rows(
-        self, body: t.Any, window: Window, context: t.Mapping[str, t.Any] | None
-    ) -> Iterable[dict[str, t.Any]]:
-        raise NotImplementedError
 
     def malformed(self, body: t.Any, expected: str) -> TapError:
         kind = type(body).__name__
@@ -104,7 +101,41 @@ class NpsFormsMixin:
 
 
 class AggregateReportStream(ReportStream):
+    """One local day per request, ``date_to`` at the next local midnight: whichever way
+    the API reads its end bound, no instant of a day falls outside every request (ending
+    at ``23:59:59`` would leave the last second out if the bound is exclusive)."""
+
     window_policy = WindowPolicy(max_days=1)
+
+    def fetch(self, window: Window, context: t.Mapping[str, t.Any] | None) -> t.Any:
+        body = self.report_body(
+            window.in_request_offset(window.request_start),
+            window.in_request_offset(window.request_end),
+            context,
+        )
+        return self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+
+    def rows(
+        self, body: t.Any, window: Window, context: t.Mapping[str, t.Any] | None
+    ) -> Iterable[dict[str, t.Any]]:
+        raise NotImplementedError
+
+    def records_for_window(
+        self, window: Window, context: t.Mapping[str, t.Any] | None
+    ) -> Iterable[dict[str, t.Any]]:
+        rows = list(self.rows(self.fetch(window, context), window, context))
+        seen: set[tuple[t.Any, ...]] = set()
+        for row in rows:
+            key = tuple(row.get(k) for k in self.primary_keys)
+            if key in seen or None in key:
+                raise TapError(
+                    f"{self.vendor_name} answered report '{self.report_type}' for "
+                    f"{window.start.date()} with a row whose key "
+                    f"({', '.join(f'{k}={v}' for k, v in zip(self.primary_keys, key, strict=True))})"
+                    " is missing or repeated; the run stops rather than load one of them"
+                )
+            seen.add(key)
+        return rows
 
     def base_row(self, window: Window, context: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
         row = self.window_columns(window)
@@ -161,11 +192,17 @@ class UserSummaryStream(ClassificationsStream):
     def rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
         rows = self.list_rows(body, window, context)
         for row in rows:
-            row["user_id"] = str(row["user_id"])
+            row["user_id"] = id_text(row.get("user_id"))
         return rows
 
 
 TEAM = "all"
+
+
+def id_text(value: t.Any) -> str | None:
+    """An agent id as text (the docs send it as a number in one report, text in another);
+    a missing one stays None so the key check stops the run instead of loading "None"."""
+    return None if value is None or value == "" else str(value)
 
 
 class UserVolumeStream(AggregateReportStream):
@@ -187,7 +224,7 @@ class UserVolumeStream(AggregateReportStream):
                     rows.append(
                         {
                             **base,
-                            "user_id": str(item["user_id"]),
+                            "user_id": id_text(item.get("user_id")),
                             "first_name": item.get("first_name"),
                             "last_name": item.get("last_name"),
                             "state": state,
@@ -205,13 +242,128 @@ class UserVolumeStream(AggregateReportStream):
 
 # -- time-series reports: one request per long window, a row per daily bucket --------------
 
+DAY = dt.timedelta(days=1)
+HOUR = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One bucket of a series answer: its dimensions, the API's label, its fields."""
+
+    dims: tuple[tuple[str, t.Any], ...]
+    label: dt.datetime
+    fields: dict[str, t.Any]
+
 
 class SeriesReportStream(ReportStream):
-    """Daily buckets; windows up to 365 days (under the 12-month cap), at least 4 days
-    (below that the API answers hourly), cut where the UTC offset changes."""
+    """Buckets of a time series, one row per local day.
 
-    window_policy = WindowPolicy(max_days=365, min_days=4, split_on_offset_change=True)
+    Requests (see "Ambiguities" in docs/tap-lexer-activity.md):
+
+    * at least 5 days and at most 360 (daily under every reading of "less than 4 days" /
+      "3 days or less"; inside every reading of "12 months"), cut where the UTC offset
+      changes, in that one offset;
+    * ``date_to`` one bucket past the last wanted bucket, at its ``23:59:59``: every
+      wanted bucket is then whole under either reading of the end bound, and the extra
+      bucket is dropped;
+    * a DST-change day (23 or 25 hours) is asked again as one day of hourly buckets; its
+      ``additive_fields`` (counts) are the sums of the hours of the local day.
+    """
+
+    window_policy = WindowPolicy(max_days=360, min_days=5, split_on_offset_change=True)
     replication_key = "bucket_start"
+    #: Counts of events: summed from hourly buckets for a DST-change day.
+    additive_fields: t.ClassVar[tuple[str, ...]] = ()
+    #: How the answer labels a bucket: "start" (the docs' samples; an answer with a label
+    #: only an end label can have is read as end labels) or "detect" (a dense answer: its
+    #: first label is the first bucket's start or its end; anything else stops the run).
+    label_convention: t.ClassVar[str] = "start"
+    #: Whether the answer lists every bucket of the range (nothing omitted when zero).
+    dense: t.ClassVar[bool] = False
+
+    # -- the answer -------------------------------------------------------------------------
+
+    def parse_buckets(self, body: t.Any, offset: dt.tzinfo) -> list[Bucket]:
+        raise NotImplementedError
+
+    def series_body(
+        self, first: dt.datetime, extra: dt.datetime, step: dt.timedelta, context: t.Any
+    ) -> dict[str, t.Any]:
+        """Buckets from ``first`` up to and including the one starting at ``extra``."""
+        return self.report_body(first, extra + step - SECOND, context)
+
+    def fetch_buckets(
+        self, first: dt.datetime, extra: dt.datetime, step: dt.timedelta, context: t.Any
+    ) -> list[tuple[Bucket, dt.datetime]]:
+        """Ask ``[first, extra + step)``; return each bucket with its start instant."""
+        body = self.series_body(first, extra, step, context)
+        answer = self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+        buckets = self.parse_buckets(answer, first.tzinfo or dt.UTC)
+        if not buckets:
+            return []
+        where = f"a request from {body['date_from']} to {body['date_to']}" + (
+            f" (form {context['form_id']})" if context and "form_id" in context else ""
+        )
+        grain = "day" if step == DAY else "hour"
+        for bucket in buckets:
+            if (bucket.label - first) % step:
+                raise TapError(
+                    f"{self.vendor_name} answered report '{self.report_type}' with a bucket "
+                    f"labelled {bucket.label.isoformat()}, not on a {grain} boundary, for "
+                    f"{where}: it switched grain where its docs say it should not, so the run "
+                    f"stops before loading it (this table holds {grain}ly buckets only)"
+                )
+        shift = self.label_shift([b.label for b in buckets], first, extra, step, where)
+        if self.dense:
+            # Every period once, in a row; left out at the end may only be the extra one
+            # and periods not over yet.
+            starts = sorted(b.label - shift for b in buckets)
+            wanted = round((extra - first) / step)
+            complete = len(starts) >= wanted or first + (len(starts) + 1) * step > self.now()
+            if starts != [first + i * step for i in range(len(starts))] or not complete:
+                raise TapError(
+                    f"{self.vendor_name} answered report '{self.report_type}' with "
+                    f"{len(starts)} {grain}ly bucket(s) for {where}, not one per {grain} "
+                    f"({wanted}); the run stops before loading it"
+                )
+        return [(b, b.label - shift) for b in buckets]
+
+    def label_shift(
+        self,
+        labels: list[dt.datetime],
+        first: dt.datetime,
+        extra: dt.datetime,
+        step: dt.timedelta,
+        where: str,
+    ) -> dt.timedelta:
+        """How far each label lies after its bucket's start: 0 or one ``step``."""
+        earliest, latest = min(labels), max(labels)
+        if self.label_convention == "detect":
+            if earliest == first:
+                return dt.timedelta(0)  # labelled at the start of its period
+            if earliest == first + step:
+                return step  # labelled at the end (the docs' nps_volume sample)
+            raise TapError(
+                f"{self.vendor_name} answered report '{self.report_type}' with a first bucket "
+                f"labelled {earliest.isoformat()} for {where}: that is neither the start "
+                f"({first.isoformat()}) nor the end ({(first + step).isoformat()}) of the "
+                "first period, so which day each value belongs to is unknown; the run stops "
+                "before loading it"
+            )
+        # "start", as the docs' samples show; the answer may still prove otherwise: a
+        # label one period past the last bucket asked for is an end label.
+        if latest < extra + step:
+            return dt.timedelta(0)
+        if earliest == first or latest > extra + step:
+            raise TapError(
+                f"{self.vendor_name} answered report '{self.report_type}' with labels from "
+                f"{earliest.isoformat()} to {latest.isoformat()} for {where}: more periods "
+                "than were asked, so which day each value belongs to is unknown; the run "
+                "stops before loading it"
+            )
+        return step
+
+    # -- rows ----------------------------------------------------------------------------
 
     def bucket_row(
         self, window: Window, bucket: dt.datetime, context: t.Mapping[str, t.Any] | None
@@ -228,94 +380,191 @@ class SeriesReportStream(ReportStream):
             row["nps_category"] = self.nps_category
         return row
 
-    def parse_label(self, window: Window, item: t.Any) -> dt.datetime:
-        """A ``date_range.date_from`` label ("YYYY-MM-DD HH:MM", in the request's offset)."""
-        try:
-            label = item["date_range"]["date_from"]
-            naive = dt.datetime.strptime(label, "%Y-%m-%d %H:%M")
-        except (KeyError, TypeError, ValueError):
-            raise self.malformed(item, "a bucket with date_range.date_from") from None
-        offset = window.fixed_offset or dt.timedelta(0)
-        return self.check_daily(naive.replace(tzinfo=dt.timezone(offset)), window)
+    def records_for_window(
+        self, window: Window, context: t.Mapping[str, t.Any] | None
+    ) -> Iterable[dict[str, t.Any]]:
+        offset = dt.timezone(window.fixed_offset or dt.timedelta(0))
+        first = window.request_start.astimezone(offset)
+        extra = window.request_end.astimezone(offset)
+        rows: dict[tuple[str, tuple[tuple[str, t.Any], ...]], dict[str, t.Any]] = {}
+        for bucket, start in self.fetch_buckets(first, extra, DAY, context):
+            if not window.contains(start):
+                continue
+            key = (utc_iso(start), bucket.dims)
+            if key in rows:
+                raise self.duplicate(bucket, start)
+            rows[key] = {**self.bucket_row(window, start, context), **dict(bucket.dims)}
+            rows[key].update(bucket.fields)
+        for day_start, day_end in self.dst_days(window):
+            self.apply_hourly(window, day_start, day_end, rows, context)
+        return list(rows.values())
 
-    def check_daily(self, bucket: dt.datetime, window: Window) -> dt.datetime:
-        if window.in_request_offset(bucket).time() != dt.time(0):
-            msg = (
-                f"{self.vendor_name} returned a sub-daily bucket ({bucket.isoformat()}) for "
-                f"'{self.report_type}'; this table holds daily buckets only. The request "
-                f"covered {window.request_start} to {window.request_end}."
+    def duplicate(self, bucket: Bucket, start: dt.datetime) -> TapError:
+        dims = ", ".join(f"{k}={v}" for k, v in bucket.dims) or "no other dimension"
+        return TapError(
+            f"{self.vendor_name} answered report '{self.report_type}' with two buckets for "
+            f"{start.isoformat()} ({dims}); the run stops rather than load one of them"
+        )
+
+    def dst_days(self, window: Window) -> list[tuple[dt.datetime, dt.datetime]]:
+        """Local days of the window that are not 24 hours long."""
+        out = []
+        day = window.start
+        while day < window.end:
+            nxt = add_days(day, 1)
+            if nxt.astimezone(dt.UTC) - day.astimezone(dt.UTC) != DAY:
+                out.append((day, nxt))
+            day = nxt
+        return out
+
+    def apply_hourly(
+        self,
+        window: Window,
+        day_start: dt.datetime,
+        day_end: dt.datetime,
+        rows: dict[tuple[str, tuple[tuple[str, t.Any], ...]], dict[str, t.Any]],
+        context: t.Mapping[str, t.Any] | None,
+    ) -> None:
+        """Replace the DST day's counts by the sums of its hours (its 24-hour bucket
+        counts one hour twice or misses one); other fields stay the API's daily value."""
+        if not self.additive_fields:
+            return
+        length = day_end.astimezone(dt.UTC) - day_start.astimezone(dt.UTC)
+        if length % HOUR:
+            self.logger.warning(
+                "%s: %s is %g hours long (a DST shift that is not whole hours): its counts "
+                "are the API's 24-hour bucket, not exact",
+                self.name,
+                day_start.date(),
+                length / HOUR,
             )
-            raise TapError(msg)
-        return bucket
+            return
+        first = day_start.astimezone(dt.timezone(day_start.utcoffset() or dt.timedelta(0)))
+        extra = first + length
+        sums: dict[tuple[tuple[str, t.Any], ...], dict[str, int | float]] = {}
+        for bucket, start in self.fetch_buckets(first, extra, HOUR, context):
+            if not first <= start < extra:
+                continue
+            acc = sums.setdefault(bucket.dims, dict.fromkeys(self.additive_fields, 0))
+            for name in self.additive_fields:
+                value = bucket.fields.get(name)
+                if isinstance(value, str):
+                    value = self._as_number(name, value, True)
+                if not isinstance(value, int | float) or isinstance(value, bool):
+                    raise self.malformed(bucket.fields, f"a number in `{name}`")
+                acc[name] += value
+        label = utc_iso(day_start)
+        for (start_iso, dims), row in rows.items():
+            if start_iso == label and dims not in sums:
+                row.update(dict.fromkeys(self.additive_fields, 0))
+        for dims, totals in sums.items():
+            row = rows.setdefault(
+                (label, dims), {**self.bucket_row(window, day_start, context), **dict(dims)}
+            )
+            row.update(totals)
 
-    def keyed_series(
-        self, body: t.Any, window: Window, context: t.Any, column: str, *, with_state: bool = False
-    ) -> list[dict[str, t.Any]]:
+
+class DateRangeSeriesStream(SeriesReportStream):
+    """Series answered as ``{"<series>": [{"value", "date_range": {"date_from"}}]}``,
+    labels ``"YYYY-MM-DD HH:MM"`` in the request's offset."""
+
+    #: The documented series key and the column its value goes to; None: every key is
+    #: a ``state`` (states_volume).
+    series_key: t.ClassVar[str | None] = None
+    value_column: t.ClassVar[str] = "value"
+
+    def parse_buckets(self, body: t.Any, offset: dt.tzinfo) -> list[Bucket]:
         if not isinstance(body, dict):
             raise self.malformed(body, "an object of series")
-        rows = []
+        out = []
         for key, items in body.items():
+            if self.series_key is not None and key != self.series_key:
+                self.logger.warning(
+                    "%s: ignoring series '%s' (the docs name only '%s')",
+                    self.name,
+                    key,
+                    self.series_key,
+                )
+                continue
             if not isinstance(items, list):
                 raise self.malformed(items, "a list of buckets")
             for item in items:
-                bucket = self.parse_label(window, item)
-                if not window.contains(bucket):
-                    continue
-                row = self.bucket_row(window, bucket, context)
-                if with_state:
-                    row["state"] = item.get("state", key)
+                try:
+                    text = item["date_range"]["date_from"]
+                    naive = dt.datetime.strptime(text, "%Y-%m-%d %H:%M")
+                except (KeyError, TypeError, ValueError):
+                    raise self.malformed(item, "a bucket with date_range.date_from") from None
                 if "value" not in item:  # a bucket without its number is not a zero
                     raise self.malformed(item, "a bucket with a `value`")
-                row[column] = item["value"]
-                rows.append(row)
-        return rows
+                dims: tuple[tuple[str, t.Any], ...] = ()
+                if self.series_key is None:
+                    if item.get("state", key) != key:
+                        raise self.malformed(item, f"a bucket of state '{key}'")
+                    dims = (("state", key),)
+                out.append(
+                    Bucket(dims, naive.replace(tzinfo=offset), {self.value_column: item["value"]})
+                )
+        return out
 
 
-class StatesVolumeStream(SeriesReportStream):
+class StatesVolumeStream(DateRangeSeriesStream):
     name = report_type = "states_volume"
     primary_keys: t.ClassVar[list[str]] = ["bucket_start", "state"]
-
-    def rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
-        return self.keyed_series(body, window, context, "value", with_state=True)
+    additive_fields = ("value",)
 
 
-class ResponseVolumeStream(SeriesReportStream):
+class ResponseVolumeStream(DateRangeSeriesStream):
+    """An average: its DST-day value is the API's 24-hour bucket (see the tap page)."""
+
     name = report_type = "response_volume"
     primary_keys: t.ClassVar[list[str]] = ["bucket_start"]
-
-    def rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
-        return self.keyed_series(body, window, context, "avg_response_time")
+    series_key = value_column = "avg_response_time"
 
 
-class CaseVolumeStream(SeriesReportStream):
+class CaseVolumeStream(DateRangeSeriesStream):
+    """Open cases (a count of distinct cases, not additive over hours): its DST-day value
+    is the API's 24-hour bucket (see the tap page)."""
+
     name = report_type = "case_volume"
     primary_keys: t.ClassVar[list[str]] = ["bucket_start"]
+    series_key = value_column = "open"
 
-    def rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
-        return self.keyed_series(body, window, context, "open")
+
+NPS_COUNTS = (
+    "total_sent",
+    "total_received",
+    "total_promoters",
+    "total_passives",
+    "total_detractors",
+)
 
 
 class NpsVolumeStream(NpsFormsMixin, SeriesReportStream):
+    """``[{"date", "timestamp", "data"}]``, one bucket per day. The docs' sample labels
+    each day at its end; the convention is read from each answer's first label."""
+
     name = report_type = "nps_volume"
     primary_keys: t.ClassVar[list[str]] = ["form_id", "nps_category", "bucket_start"]
+    additive_fields = NPS_COUNTS
+    label_convention = "detect"
+    dense = True
 
-    def rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
+    def parse_buckets(self, body: t.Any, offset: dt.tzinfo) -> list[Bucket]:
         if not isinstance(body, list):
             raise self.malformed(body, "a list of daily buckets")
-        rows = []
+        out = []
         for item in body:
             try:
-                bucket = dt.datetime.fromisoformat(str(item["date"]).replace("Z", "+00:00"))
+                label = dt.datetime.fromisoformat(str(item["date"]).replace("Z", "+00:00"))
             except (KeyError, TypeError, ValueError):
                 raise self.malformed(item, "a bucket with `date`") from None
-            self.check_daily(bucket, window)
-            if not window.contains(bucket):
-                continue
-            row = self.bucket_row(window, bucket, context)
-            row["timestamp"] = item.get("timestamp")
-            row.update(item.get("data") or {})
-            rows.append(row)
-        return rows
+            if label.tzinfo is None:
+                raise self.malformed(item, "a `date` with its UTC offset")
+            data = item.get("data")
+            if not isinstance(data, dict):
+                raise self.malformed(item, "a bucket with `data`")
+            out.append(Bucket((), label, {"timestamp": item.get("timestamp"), **data}))
+        return out
 
 
 LIST_STREAMS: list[type[LexerStream]] = [UsersStream, GroupsStream, FormsStream]
