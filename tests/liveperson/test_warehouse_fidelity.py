@@ -343,3 +343,16 @@ def test_tombstone_keys_are_kept_only_as_far_back_as_the_lookback(sim, monkeypat
     last = NOW1.replace(minute=5, second=0)
     assert ends == [last - 2 * SLOT, last - SLOT, last]
     assert all(remembered[iso(end)] for end in ends)
+
+
+def test_bearer_refused_under_the_docs_literal_reading(sim, monkeypatch) -> None:
+    """accept_bearer=False (API key only, as documented): the run stops at once, naming
+    the setting, without the token in the message, and loads nothing."""
+    app, url = sim
+    app.set_knobs(accept_bearer=False)
+    Clock(app, monkeypatch).set(NOW1)
+    result = run_sync(TapAgentActivity, tap_config(url, Case(bearer=True)), raise_errors=False)
+    message = str(result.error)
+    assert "401" in message and "bearer_token" in message
+    assert lp.BEARER_TOKEN not in message
+    assert not result.records[STREAM]
