@@ -4,6 +4,12 @@ summed from them), one row per (interval end, agent, state, away reason or ``"no
 Flow of one run: bookmark (minus lookback, floored by ``start_date``) -> timeframe ->
 one request with ``interval=5`` -> complete slots only -> rows -> bookmark = end of the
 last complete interval. State is the SDK's incremental state on ``interval_end``.
+
+A re-fetched interval (lookback) replaces what was loaded for it: the API leaves out an
+agent without data and an away reason without time, so a key that an earlier run emitted
+for an interval and that the new answer no longer lists arrives as a tombstone (the key
+with ``_sdc_deleted_at`` set), from the kit's :meth:`DateWindowStream.tombstones`; the
+keys of the last intervals (as far back as the lookback reaches) are kept in the state.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import typing as t
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from tap_agentactivity.client import LivePersonStream
+from tap_agentactivity.client import SCHEMAS, LivePersonStream
 from tap_agentactivity.planning import (
     API_INTERVAL_MINUTES,
     MAX_TIMEFRAME_MINUTES,
@@ -26,7 +32,7 @@ from tap_agentactivity.planning import (
     floor_grid,
     plan_timeframe,
 )
-from tapkit import StateError, TapError, utc_iso
+from tapkit import DateWindowStream, KitStreamSchema, StateError, TapError, Window, utc_iso
 
 API_VERSION = "1"
 NO_REASON = "none"
@@ -51,10 +57,16 @@ def hours(delta: dt.timedelta) -> str:
     return f"{delta.total_seconds() / 3600:.2f}"
 
 
-class AgentActivityStream(LivePersonStream):
-    """LivePerson agent state distribution per agent, state and away reason."""
+class AgentActivityStream(LivePersonStream, DateWindowStream):
+    """LivePerson agent state distribution per agent, state and away reason.
+
+    Not a date-window stream (no days: a rolling 24 hours, its own :meth:`get_records`);
+    it takes from :class:`DateWindowStream` only the tombstones of vanished keys.
+    """
 
     name = "agent_activity"
+    # _sdc_deleted_at in the schema (tombstones; see the module docstring).
+    schema = KitStreamSchema(SCHEMAS)
     path = "/operations/api/account/{account_id}/agentactivity"
     primary_keys: t.ClassVar[list[str]] = [
         "account_id",
@@ -87,9 +99,21 @@ class AgentActivityStream(LivePersonStream):
             value = ",".join(str(v).strip() for v in value)
         return str(value).replace(" ", "") or "all"
 
+    @property
+    def requested_agents(self) -> frozenset[str] | None:
+        """The agent ids asked for (None: ``all``). An answer may list others (older docs:
+        "Selecting specific agents is not currently supported"); they are not loaded."""
+        agents = self.agent_ids
+        return None if agents == "all" else frozenset(agents.split(","))
+
     def now(self) -> dt.datetime:
         """The current instant (a seam for tests)."""
         return dt.datetime.now(dt.UTC)
+
+    def retained_span(self) -> dt.timedelta:
+        """Keys are remembered for the intervals the next run fetches again: the lookback,
+        widened to the interval grid, plus an interval of slack."""
+        return self.lookback + 2 * dt.timedelta(minutes=self.interval_minutes)
 
     # -- planning ------------------------------------------------------------------------
 
@@ -185,8 +209,9 @@ class AgentActivityStream(LivePersonStream):
     def slot_rows(self, slot: Slot) -> dict[RowKey, dict[str, t.Any]]:
         """Rows of one slot keyed by (agent, state, reason); away reasons get rows of their own."""
         out: dict[RowKey, dict[str, t.Any]] = {}
+        wanted = self.requested_agents
         for agent_id, states in slot.per_agent.items():
-            if not isinstance(states, list):
+            if not isinstance(states, list) or (wanted is not None and str(agent_id) not in wanted):
                 continue
             for state in states:
                 if not isinstance(state, dict) or "id" not in state:
@@ -280,8 +305,12 @@ class AgentActivityStream(LivePersonStream):
             len(whole),
             self.interval_minutes,
         )
+        tracking = self.tracks_vanished_keys(context)
         for start, end, members in whole:
-            yield from self.interval_rows(start, end, members)
+            rows = self.interval_rows(start, end, members)
+            if tracking:
+                rows += self.interval_tombstones(start, end, rows, context)
+            yield from rows
         if whole:
             # Intervals where no agent was logged in have no rows, yet they are complete:
             # set the SDK's bookmark to the last complete interval's end (and never below
@@ -289,6 +318,24 @@ class AgentActivityStream(LivePersonStream):
             last_end = max(whole[-1][1], bookmark) if bookmark else whole[-1][1]
             self._increment_stream_state({self.replication_key: utc_iso(last_end)}, context=context)
             self._write_state_message()
+
+    def interval_tombstones(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        rows: list[dict[str, t.Any]],
+        context: t.Any,
+    ) -> list[dict[str, t.Any]]:
+        """Tombstones for the keys an earlier run emitted for ``[start, end)`` that ``rows``
+        (this answer's rows for it) no longer list; remembers ``rows``' keys instead."""
+        # The kit remembers keys per replication value (the interval's end): a window
+        # that contains exactly this interval's end.
+        window = Window(start=end, end=end + (end - start), request_start=start, request_end=end)
+        dead = self.tombstones(window, rows, context, utc_iso(self.now()))
+        for row in dead:
+            row["interval_start"] = utc_iso(start)
+            row["interval_minutes"] = int((end - start).total_seconds() // 60)
+        return dead
 
     def report_loss(self, bookmark: dt.datetime | None, answer: Answer) -> None:
         """Warn with the exact span the API can no longer return (older than its 24 hours)."""

@@ -176,6 +176,11 @@ class DateWindowStream(KitRESTStream):
         lookback = int(self.config.get("lookback_days") or 0)
         return lookback + max(self.window_policy.min_days, 1) + 1
 
+    def retained_span(self) -> dt.timedelta:
+        """How long before a window's end the keys it emitted are remembered: a stream
+        whose periods are shorter than a day (and whose lookback is) may remember less."""
+        return dt.timedelta(days=self.retained_days())
+
     def key_of(self, row: t.Mapping[str, t.Any]) -> list[t.Any]:
         return [row.get(key) for key in self.primary_keys or []]
 
@@ -218,7 +223,7 @@ class DateWindowStream(KitRESTStream):
                         }
                     )
         remembered.update(fresh)
-        horizon = window.end - dt.timedelta(days=self.retained_days())
+        horizon = window.end - self.retained_span()
         for day in [d for d in remembered if parse_datetime(d) < horizon]:
             del remembered[day]
         state[KEYS_STATE] = remembered
