@@ -270,7 +270,7 @@ class LiveChatApp(SandboxApp):
             raise ValueError(f"knob {name}: {value!r} is not one of {allowed}")
         if name == "visitors_paths":
             value = tuple([value] if isinstance(value, str) else value)
-            if not value or not set(value) <= set(VISITORS_PATHS):
+            if not set(value) <= set(VISITORS_PATHS):  # empty: the report is not offered
                 raise ValueError(f"knob visitors_paths: choose from {VISITORS_PATHS}")
         if name in ("page_size", "volatile_days") and (
             isinstance(value, bool) or not isinstance(value, int) or value < 0

@@ -1087,7 +1087,7 @@ def queued_left_record(world: World | int, q: QueueLeave) -> dict[str, t.Any]:
         "queue": {
             "duration": q.duration,
             "group": q.group,
-            "start_date": iso_z(q.us, fraction=as_world(world).instant_fraction),
+            "start_date": iso_us(q.us, fraction=as_world(world).instant_fraction),
         },
     }
 
@@ -1097,11 +1097,15 @@ def instant(us: int) -> dt.datetime:
     return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=us)
 
 
-def iso_z(us: int | float, *, fraction: bool = False) -> str:
-    """An instant as the sample writes it (``2024-10-01T20:47:07Z``); with ``fraction``
-    the microseconds too (``2024-10-01T20:47:07.123456Z``). Floats are epoch seconds."""
-    micro = us if isinstance(us, int) else to_us(us)
-    moment = instant(micro)
+def iso_z(ts: float, *, fraction: bool = False) -> str:
+    """Epoch seconds ``ts`` as the sample writes an instant (``2024-10-01T20:47:07Z``)."""
+    return iso_us(to_us(ts), fraction=fraction)
+
+
+def iso_us(us: int, *, fraction: bool = False) -> str:
+    """Epoch microseconds as the sample writes an instant (``2024-10-01T20:47:07Z``, the
+    fraction cut off); with ``fraction`` the microseconds too (``...:07.123456Z``)."""
+    moment = instant(us)
     if fraction:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
