@@ -278,3 +278,19 @@ def test_fatal_error_type(sandbox: Sandbox) -> None:
             sandbox.config(**ONE_DAY, account_id="nobody"),
             streams=["chats_tags"],
         )
+
+
+def test_an_api_answering_for_days_not_asked_stops_before_loading(sandbox_factory: t.Any) -> None:
+    # The simulator's `docs_samples` dataset answers every request with the vendor's
+    # sample (days in April 2021): no reading of `filters.to` fits, so nothing is loaded.
+    sb = sandbox_factory(dataset="docs_samples")
+    result = run_sync(
+        TapLivechatReports,
+        sb.config(**ONE_DAY),
+        streams=["chats_ranking", "chats_total_chats"],
+        raise_errors=False,
+    )
+    assert isinstance(result.error, TapError)
+    message = str(result.error)
+    assert "\n" not in message and "filters.to" in message and "2021-04-08" in message
+    assert not any(result.records.values())
