@@ -1,13 +1,13 @@
-"""Simulator of the LiveChat Reports API v3.6 (api-docs/livechat-reports-api-v3.6.txt, with the
-facts of API-FACTS.md section 1).
+"""Simulator of the LiveChat Reports API v3.6, modelled on the literal text of
+api-docs/livechat-reports-api-v3.6.txt (the "docs") and section 1 of API-FACTS.md (the
+vendor's verbatim response samples and the methods the docs leave out).
 
 Routes: ``POST`` (JSON body) or ``GET`` (dotted query parameters) on
-``{base}/v<version>/reports/<resource>/<action>`` for every v3.6 method: chats/duration,
-tags, total_chats, ratings, ranking, engagement, greetings_conversion, forms,
-response_time, first_response_time, groups, queued_visitors, queued_visitors_left;
-agents/availability, performance; tags/chat_usage; stats/visitors (the path in the given
-docs) and customers/unique_visitors (the path of LiveChat's current docs and SDK); which of
-the two answer is the ``visitors_paths`` option.
+``{base}/v<version>/reports/<resource>/<action>`` for chats/duration, tags, total_chats,
+ratings, ranking, engagement, greetings_conversion, forms, response_time,
+first_response_time (the docs); chats/groups, queued_visitors, queued_visitors_left
+(API-FACTS); agents/availability, performance; tags/chat_usage; and the visitors report,
+at the paths of knob ``visitors_paths``.
 
 Documented behaviour reproduced:
 
@@ -15,36 +15,87 @@ Documented behaviour reproduced:
   <OAuth token>``; a PAT sent as Bearer, a wrong or missing credential -> 401 with
   ``{"error": {"type": "authentication", "message": "Invalid access token"}}``; a token
   without the ``reports_read`` scope -> 403 ``authorization``.
-* the request: ``distribution`` (chats: hour, day, month, year; agents: hour, day; default
-  day; ``day-hours`` is documented but not simulated and answers 400), ``timezone`` (IANA;
-  default: the account's agent timezone), ``filters.from``/``filters.to`` RFC 3339 with an
-  offset, ``to`` inclusive to the second; no filters -> the last seven days; filters must
-  hold exactly one pair of time filters (``from/to``, ``greetings.from/to``,
+* the request: ``distribution`` (chats: hour, day, day-hours, month, year; agents: hour,
+  day; default day), ``timezone`` (IANA; default the agent's timezone, knob
+  ``agent_timezone``; when that is None, the offset of ``filters.from``),
+  ``filters.from``/``filters.to`` RFC 3339 with optional microseconds; no filters -> the
+  last seven days; exactly one pair of time filters (``from/to``, ``greetings.from/to``,
   ``surveys.from/to``; agents reports only ``from/to``); at most one of ``exists``,
   ``values``, ``exclude_values`` per filter. Violations -> 400 ``validation``.
-* the response: day keys ``YYYY-MM-DD`` (hour keys ``YYYY-MM-DD HH:MM:SS``, month
-  ``YYYY-MM``, year ``YYYY``: undocumented, chosen here) in the request's timezone, one key
-  per period of the range, ``{}`` for an empty period, zero-valued fields omitted (except
-  availability, which sends ``hours: 0``); ``name`` and ``total``/``summary`` as the vendor
-  samples show.
-* filters applied: ``groups.values``, ``agents.values``, ``tags.values`` /
-  ``tags.exclude_values`` (greetings_conversion: ``greetings.groups.values``). Other
-  documented filters are validated for shape but not applied.
-* ``queued_visitors_left`` pages with ``page`` (default 1) and ``summary.total_pages``
-  (``page_size`` records per page; ``total`` counts every page).
-* a sliding-window rate limit per credential -> 429 ``too_many_requests`` (no Retry-After:
-  none is documented).
+* filters applied: chats reports ``groups``, ``agents`` (``exists`` false = unassigned
+  chats), ``tags`` with ``exists`` / ``values`` / ``exclude_values`` /
+  ``require_every_value``; greetings_conversion ``greetings.groups``; agents reports
+  ``agents`` and ``groups.values``; chat_usage ``groups.values``. Other documented filters
+  are validated for shape but not applied.
+* the response: day keys ``YYYY-MM-DD`` in the request's timezone, one key per period of
+  the range, ``{}`` for an empty period, zero-valued fields left out (the samples' ratings
+  ``{"chats": 2}``) except where the samples send zeros (availability ``hours: 0``, ranking
+  ``good: 0``, performance ``chats_rated_bad: 0``); averages (``duration``,
+  ``agents_chatting_duration``, ``response_time``, ``first_response_time``, queue ``avg``)
+  are plain fractional numbers; ``name`` as in the samples. Undocumented key formats, chosen
+  here: hour ``YYYY-MM-DD HH:MM:SS``, day-hours ``HH:00`` (the hour of the day summed over
+  the range, as v2's hour keys), month ``YYYY-MM``, year ``YYYY``.
+* greetings_conversion: "The method will return only up to 100 values for each day":
+  the data has days with 130 greetings; per local day only 100 are returned.
+* ``queued_visitors_left`` pages with ``page`` (default 1) and ``summary.total_pages``.
+* a sliding-window rate limit per credential -> 429 ``too_many_requests``.
 * versions: 3.6 (and 3.7 preview) current; 3.5 answers with a ``Legacy`` header, 3.4 with a
   ``Deprecation`` header, and neither has the methods new in 3.6 (404 ``not_found``); any
   other version -> 400 ``unsupported_version``.
 
-Every request body is kept in ``app.requests_seen`` (method, body) for tests.
+Data: :mod:`sandbox.livechat_data` (seeded; revisions; ``truth``). ``revision`` (default
+0) is set with ``app.set_revision(n)``, ``build(revision=n)`` or ``POST
+/__sandbox__/revision {"revision": n}`` (``GET`` reads it); it changes only the simulator's
+current UTC day and the ``volatile_days`` days before it (see livechat_data).
+
+Knobs (``build(name=value)``, ``app.set_knob(name, value)``, ``POST /__sandbox__/knobs
+{"name": value, ...}``, ``GET /__sandbox__/knobs``), one per reading where the docs allow
+two:
+
+* ``to_bound`` -- ``filters.to``: "Filters out chats that took place within the time range
+  defined as <from,to>. Date & time format compatible with RFC3339 with optional resolution
+  of microseconds". ``inclusive_second`` (default, the simulator's behaviour so far): a
+  ``to`` written to the second covers that whole second (``23:59:59`` takes a chat at
+  ``23:59:59.700000``), one written with a fraction is inclusive to the microsecond;
+  ``inclusive``: chats at or before the ``to`` instant; ``exclusive``: chats before it.
+  ``from`` is always inclusive.
+* ``count_reading`` -- ratings ``records.day.chats`` "The total number of chats that day",
+  ranking ``records.agent.total`` "The total number of chats an agent had", response_time /
+  first_response_time ``count`` "The total number of chats that day" and their report
+  ``total`` "The total number of chats in the specified date range": ``all_chats``
+  (default, the text) or ``subject`` (only the chats the report is about: rated / rated
+  good or bad / answered, as the samples' numbers suggest: ranking ``total`` = good + bad).
+* ``greetings_pick`` -- "only up to 100 values for each day" does not say which 100:
+  ``id`` (default: lowest greeting ids) or ``displayed`` (most displayed first).
+* ``greetings_total`` -- greetings_conversion ``total`` (chats started from greetings)
+  counts ``all`` greetings (default) or only the ``returned`` ones.
+* ``engagement_day_total`` -- the field table lists ``records.day.total``, the sample has
+  none: False (default, the sample) or True.
+* ``instant_fraction`` -- queued_visitors_left ``start_date`` as the sample writes it
+  (``2024-10-01T20:47:07Z``, default False) or with microseconds (True).
+* ``left_without_details`` -- queued_visitors_left ``summary.left_without_details``: the
+  visitors ``without`` details (default, the name) or ``with`` them (the docs' description
+  "The number of customers with identifying data").
+* ``queued_left_total`` -- queued_visitors_left ``total`` over ``all`` pages (default) or
+  the ``page``.
+* ``visitors_paths`` -- the visitors report lives at ``stats/visitors`` (the docs; default)
+  and/or ``customers/unique_visitors`` (API-FACTS method table, SDK) and/or
+  ``stats/unique_visitors`` (API-FACTS curl sample).
+* ``dataset`` -- ``generated`` (default) or ``docs_samples``: every method answers its
+  vendor sample (``livechat_data.DOC_SAMPLES``) byte for byte, after auth and validation.
+* ``agent_timezone`` (default ``Europe/Warsaw``; None: parse the offset of
+  ``filters.from``), ``page_size`` (queued_visitors_left), ``volatile_days`` (default 2).
+
+Every request body is kept in ``app.requests_seen`` (method, body) for tests;
+``app.truth(method, body)`` is the JSON body the API gives for that request now.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
+import json
 import re
 import typing as t
 from collections import deque
@@ -61,12 +112,12 @@ NO_SCOPE_TOKEN = "dal:sandbox-token-without-reports-read"  # noqa: S105 - fake c
 CURRENT_VERSIONS = {"3.6", "3.7"}
 #: version -> (lifecycle header, the date that stage ends)
 OLD_VERSIONS = {"3.5": ("Legacy", "2027-02-07"), "3.4": ("Deprecation", "2026-12-31")}
+VISITORS_PATHS = ("stats/visitors", "customers/unique_visitors", "stats/unique_visitors")
 NEW_IN_3_6 = {
     "chats/groups",
     "chats/queued_visitors",
     "chats/queued_visitors_left",
-    "customers/unique_visitors",
-    "stats/visitors",
+    *VISITORS_PATHS,
 }
 
 DISTRIBUTED = {
@@ -88,8 +139,7 @@ OTHER = {
     "chats/queued_visitors_left": "queued-visitors-left-report",
     "agents/performance": "performance-report",
     "tags/chat_usage": "tags-chat-usage-report",
-    "stats/visitors": "visitors-report",
-    "customers/unique_visitors": "visitors-report",
+    **dict.fromkeys(VISITORS_PATHS, "visitors-report"),
 }
 CHATS_DISTRIBUTIONS = {"hour", "day", "day-hours", "month", "year"}
 AGENTS_DISTRIBUTIONS = {"hour", "day"}
@@ -98,6 +148,34 @@ RFC3339 = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$", re.IGNORECASE
 )
 HOUR = dt.timedelta(hours=1)
+US = dt.timedelta(microseconds=1)
+
+#: knob -> (default, allowed values or None for free values)
+KNOBS: dict[str, tuple[t.Any, tuple[t.Any, ...] | None]] = {
+    "to_bound": ("inclusive_second", ("inclusive_second", "inclusive", "exclusive")),
+    "count_reading": ("all_chats", data.COUNT_READINGS),
+    "greetings_pick": ("id", data.GREETINGS_PICKS),
+    "greetings_total": ("all", data.GREETINGS_TOTALS),
+    "engagement_day_total": (False, (False, True)),
+    "instant_fraction": (False, (False, True)),
+    "left_without_details": ("without", data.LEFT_WITHOUT_DETAILS),
+    "queued_left_total": ("all", ("all", "page")),
+    "visitors_paths": (("stats/visitors",), None),
+    "dataset": ("generated", ("generated", "docs_samples")),
+    "agent_timezone": ("Europe/Warsaw", None),
+    "page_size": (5, None),
+    "volatile_days": (2, None),
+}
+#: knobs that are fields of :class:`sandbox.livechat_data.World`
+WORLD_KNOBS = (
+    "count_reading",
+    "greetings_pick",
+    "greetings_total",
+    "engagement_day_total",
+    "instant_fraction",
+    "left_without_details",
+    "volatile_days",
+)
 
 
 def error(status: int, kind: str, message: str) -> HTTPError:
@@ -114,10 +192,18 @@ def parse_time(value: t.Any, name: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
 
 
+def stop_of(to: dt.datetime, raw: str, to_bound: str) -> dt.datetime:
+    """The exclusive end of ``<from, to>`` under knob ``to_bound``."""
+    if to_bound == "exclusive":
+        return to
+    if to_bound == "inclusive_second" and "." not in raw:
+        return to + dt.timedelta(seconds=1)
+    return to + US
+
+
 def inclusive_stop(to: dt.datetime) -> dt.datetime:
-    """``to`` is inclusive: ``23:59:59`` covers that whole second."""
-    step = dt.timedelta(microseconds=1) if to.microsecond else dt.timedelta(seconds=1)
-    return to + step
+    """Kept for callers: the end under the default ``to_bound`` (``inclusive_second``)."""
+    return to + (US if to.microsecond else dt.timedelta(seconds=1))
 
 
 def query_to_body(req: Request) -> dict[str, t.Any]:
@@ -154,31 +240,87 @@ class LiveChatApp(SandboxApp):
         account_id: str = DEFAULT_ACCOUNT_ID,
         personal_access_token: str = DEFAULT_PAT,
         oauth_token: str = DEFAULT_OAUTH_TOKEN,
-        agent_timezone: str = "Europe/Warsaw",
         rate_limit_max: int = 200,
         rate_limit_window: float = 10.0,
-        visitors_paths: t.Sequence[str] = ("stats/visitors",),
-        page_size: int = 5,
+        revision: int = 0,
+        **knobs: t.Any,
     ) -> None:
         super().__init__(rate_limit=(rate_limit_max, rate_limit_window))
         self.seed = seed
         self.account_id = account_id
         self.personal_access_token = personal_access_token
         self.oauth_token = oauth_token
-        self.agent_timezone = agent_timezone
-        self.visitors_paths = set(visitors_paths)
-        self.page_size = page_size
+        self.knobs: dict[str, t.Any] = {k: default for k, (default, _) in KNOBS.items()}
+        for name, value in knobs.items():
+            self.set_knob(name, value)
+        self.revision = 0
+        self.set_revision(revision)
         self.requests_seen: deque[tuple[str, dict[str, t.Any]]] = deque(maxlen=50_000)
-        self.add_route(
-            "POST",
-            r"^/v(?P<version>[^/]+)/reports/(?P<resource>[a-z_]+)/(?P<action>[a-z_]+)/?$",
-            self.report,
+        pattern = r"^/v(?P<version>[^/]+)/reports/(?P<resource>[a-z_]+)/(?P<action>[a-z_]+)/?$"
+        self.add_route("POST", pattern, self.report)
+        self.add_route("GET", pattern, self.report)
+
+    # -- knobs and revision ------------------------------------------------------------------
+
+    def set_knob(self, name: str, value: t.Any) -> None:
+        if name not in KNOBS:
+            raise ValueError(f"unknown livechat knob {name!r}; knobs: {', '.join(KNOBS)}")
+        allowed = KNOBS[name][1]
+        if allowed is not None and value not in allowed:
+            raise ValueError(f"knob {name}: {value!r} is not one of {allowed}")
+        if name == "visitors_paths":
+            value = tuple([value] if isinstance(value, str) else value)
+            if not set(value) <= set(VISITORS_PATHS):  # empty: the report is not offered
+                raise ValueError(f"knob visitors_paths: choose from {VISITORS_PATHS}")
+        if name in ("page_size", "volatile_days") and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise ValueError(f"knob {name}: must be a non-negative integer")
+        if name == "agent_timezone" and value is not None:
+            ZoneInfo(str(value))
+        self.knobs[name] = value
+
+    def set_revision(self, revision: int) -> None:
+        if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+            raise ValueError("revision must be a non-negative integer")
+        self.revision = revision
+
+    # Old attribute names, kept working.
+    @property
+    def visitors_paths(self) -> set[str]:
+        return set(self.knobs["visitors_paths"])
+
+    @property
+    def page_size(self) -> int:
+        return int(self.knobs["page_size"])
+
+    @property
+    def agent_timezone(self) -> str | None:
+        return t.cast("str | None", self.knobs["agent_timezone"])
+
+    def world(self) -> data.World:
+        """The data as the API serves it now: seed, revision, clock and knobs."""
+        return data.World(
+            seed=self.seed,
+            revision=self.revision,
+            now_us=data.to_us(self.now()),
+            **{k: self.knobs[k] for k in WORLD_KNOBS},
         )
-        self.add_route(
-            "GET",
-            r"^/v(?P<version>[^/]+)/reports/(?P<resource>[a-z_]+)/(?P<action>[a-z_]+)/?$",
-            self.report,
-        )
+
+    def control(self, req: Request) -> Response:
+        try:
+            if req.path == "/__sandbox__/revision":
+                if req.method == "POST":
+                    self.set_revision((req.json() or {}).get("revision", 0))
+                return json_response({"revision": self.revision})
+            if req.path == "/__sandbox__/knobs":
+                if req.method == "POST":
+                    for name, value in (req.json() or {}).items():
+                        self.set_knob(name, value)
+                return json_response(self.knobs)
+        except (ValueError, ZoneInfoNotFoundError) as exc:
+            return json_response({"error": str(exc)}, 400)
+        return super().control(req)
 
     # -- auth, limits, errors ------------------------------------------------------------
 
@@ -227,10 +369,7 @@ class LiveChatApp(SandboxApp):
         known = method in DISTRIBUTED or method in OTHER
         if not known or (version in OLD_VERSIONS and method in NEW_IN_3_6):
             raise error(404, "not_found", f"Method {method} not found")
-        if (
-            method in ("stats/visitors", "customers/unique_visitors")
-            and method not in self.visitors_paths
-        ):
+        if method in VISITORS_PATHS and method not in self.visitors_paths:
             raise error(404, "not_found", f"Method {method} not found")
         if req.method == "GET":
             body: t.Any = query_to_body(req)
@@ -243,13 +382,27 @@ class LiveChatApp(SandboxApp):
             raise invalid("Request body must be a JSON object")
         self.requests_seen.append((method, body))
         payload = self.answer(method, body)
+        if self.knobs["dataset"] == "docs_samples":
+            sample = data.DOC_SAMPLES[
+                "customers/unique_visitors" if method in VISITORS_PATHS else method
+            ]
+            return Response(200, sample.encode(), headers)
         return json_response(payload, headers=headers)
+
+    def truth(self, method: str, body: dict[str, t.Any] | None = None) -> t.Any:
+        """The JSON body the API answers to ``body`` on ``method`` now (no auth, limits or
+        faults): the same code as the HTTP answer, at the current revision and knobs."""
+        payload = self.answer(method, dict(body or {}))
+        if self.knobs["dataset"] == "docs_samples":
+            key = "customers/unique_visitors" if method in VISITORS_PATHS else method
+            return json.loads(data.DOC_SAMPLES[key])
+        return json.loads(json.dumps(payload))
 
     def answer(self, method: str, body: dict[str, t.Any]) -> dict[str, t.Any]:
         agents_report = method.startswith("agents/")
-        tz = self.zone(body.get("timezone"))
-        start, stop, flt = self.parse_filters(body.get("filters"), tz, agents_report=agents_report)
-        seed, a, b = self.seed, start.timestamp(), stop.timestamp()
+        start, stop, tz, flt = self.parse_request(method, body, agents_report=agents_report)
+        world = self.world()
+        a, b = start.timestamp(), stop.timestamp()
         if method in DISTRIBUTED:
             allowed = AGENTS_DISTRIBUTIONS if agents_report else CHATS_DISTRIBUTIONS
             distribution = body.get("distribution", "day")
@@ -259,38 +412,58 @@ class LiveChatApp(SandboxApp):
                 )
             return {
                 "name": DISTRIBUTED[method],
-                "total": data.report_total(method, seed, a, b, flt),
-                "records": self.records(method, distribution, tz, start, stop, flt),
+                "total": data.report_total(method, world, a, b, flt, tz),
+                "records": self.records(world, method, distribution, tz, start, stop, flt),
             }
         name = OTHER[method]
         if method == "chats/ranking":
-            return {"name": name, "records": data.ranking(seed, a, b, flt)}
+            return {"name": name, "records": data.ranking(world, a, b, flt)}
         if method == "chats/forms":
-            return {"name": name, "records": data.forms(seed, a, b, flt)}
+            return {"name": name, "records": data.forms(world, a, b, flt)}
         if method == "agents/performance":
-            return {"name": name, **data.performance(seed, a, b, flt)}
+            return {"name": name, **data.performance(world, a, b, flt)}
         if method == "tags/chat_usage":
-            return {"name": name, "records": data.chat_usage(seed, a, b, flt)}
+            return {"name": name, "records": data.chat_usage(world, a, b, flt)}
         if method == "chats/queued_visitors_left":
-            return {"name": name, **self.queued_left_page(body.get("page", 1), a, b, flt)}
-        return {"name": name, "summary": data.unique_visitors(seed, a, b)}
+            return {"name": name, **self.queued_left_page(world, body.get("page", 1), a, b, flt)}
+        return {"name": name, "summary": data.unique_visitors(world, a, b)}
 
-    def zone(self, name: t.Any) -> ZoneInfo:
+    def parse_request(
+        self, method: str, body: dict[str, t.Any], *, agents_report: bool
+    ) -> tuple[dt.datetime, dt.datetime, dt.tzinfo, data.Filters]:
+        filters = body.get("filters")
+        tz = self.zone(body.get("timezone"), filters)
+        start, stop, flt = self.parse_filters(filters, tz, agents_report=agents_report)
+        if method == "tags/chat_usage":
+            flt = flt.only_groups()
+        if method in VISITORS_PATHS:
+            flt = data.NO_FILTERS
+        return start, stop, tz, flt
+
+    def zone(self, name: t.Any, filters: t.Any = None) -> dt.tzinfo:
         if name is None:
-            return ZoneInfo(self.agent_timezone)
+            if self.agent_timezone is not None:
+                return ZoneInfo(self.agent_timezone)
+            # "When it's impossible to load the agent's timezone, filters.from is parsed."
+            raw = filters.get("from") if isinstance(filters, dict) else None
+            if isinstance(raw, str) and RFC3339.match(raw):
+                offset = parse_time(raw, "filters.from").utcoffset()
+                return dt.timezone(offset or dt.timedelta(0))
+            return dt.UTC
         try:
             return ZoneInfo(str(name))
         except (ZoneInfoNotFoundError, ValueError):
             raise invalid(f"timezone: unknown IANA time zone {name!r}") from None
 
     def parse_filters(
-        self, filters: t.Any, tz: ZoneInfo, *, agents_report: bool
+        self, filters: t.Any, tz: dt.tzinfo, *, agents_report: bool
     ) -> tuple[dt.datetime, dt.datetime, data.Filters]:
-        now = self.now().replace(microsecond=0)
+        now = self.now()
         if filters is None:
             # "If none provided, your report will span the last seven days."
-            today = now.astimezone(tz).date() - dt.timedelta(days=6)
-            return dt.datetime(today.year, today.month, today.day, tzinfo=tz), now, data.NO_FILTERS
+            first = now.astimezone(tz).date() - dt.timedelta(days=6)
+            start = dt.datetime(first.year, first.month, first.day, tzinfo=tz)
+            return start, now + US, data.NO_FILTERS
         if not isinstance(filters, dict):
             raise invalid("filters: must be an object")
         pairs = []
@@ -315,12 +488,13 @@ class LiveChatApp(SandboxApp):
         to = parse_time(node[path[-1]], prefix + "to")
         if to < start:
             raise invalid(f"{prefix}to is before {prefix}from")
-        return start, inclusive_stop(to), self.filter_values(filters)
+        stop = stop_of(to, node[path[-1]], self.knobs["to_bound"])
+        return start, stop, self.filter_values(filters, agents_report=agents_report)
 
-    def filter_values(self, filters: dict[str, t.Any]) -> data.Filters:
-        def pick(node: t.Any, name: str, kind: type) -> tuple[t.Any, t.Any]:
+    def filter_values(self, filters: dict[str, t.Any], *, agents_report: bool) -> data.Filters:
+        def pick(node: t.Any, name: str, kind: type) -> data.SetFilter | None:
             if node is None:
-                return None, None
+                return None
             if not isinstance(node, dict):
                 raise invalid(f"filters.{name}: must be an object")
             chosen = [k for k in ("exists", "values", "exclude_values") if k in node]
@@ -334,33 +508,39 @@ class LiveChatApp(SandboxApp):
                     or not all(isinstance(v, kind) and not isinstance(v, bool) for v in node[key])
                 ):
                     raise invalid(f"filters.{name}.{key}: must be an array of {kind.__name__}")
-            return node.get("values"), node.get("exclude_values")
+            for key in ("exists", "require_every_value"):
+                if key in node and not isinstance(node[key], bool):
+                    raise invalid(f"filters.{name}.{key}: must be a boolean")
+            if agents_report and "exists" in node:
+                raise invalid(f"filters.{name}.exists: available only for the Chats reports")
+            values, exclude = node.get("values"), node.get("exclude_values")
+            return data.SetFilter(
+                exists=node.get("exists"),
+                values=tuple(values) if values is not None else None,
+                exclude_values=tuple(exclude) if exclude is not None else None,
+                require_every_value=bool(node.get("require_every_value", False)),
+            )
 
-        groups, _ = pick(filters.get("groups"), "groups", int)
+        groups = pick(filters.get("groups"), "groups", int)
         greetings = filters.get("greetings")
         if isinstance(greetings, dict) and greetings.get("groups") is not None:
-            groups, _ = pick(greetings.get("groups"), "greetings.groups", int)
-        agents, _ = pick(filters.get("agents"), "agents", str)
-        tags, exclude_tags = pick(filters.get("tags"), "tags", str)
+            groups = pick(greetings.get("groups"), "greetings.groups", int)
         return data.Filters(
-            groups=tuple(groups) if groups is not None else None,
-            agents=tuple(agents) if agents is not None else None,
-            tags=tuple(tags) if tags is not None else None,
-            exclude_tags=tuple(exclude_tags or ()),
+            group_filter=groups,
+            agent_filter=pick(filters.get("agents"), "agents", str),
+            tag_filter=pick(filters.get("tags"), "tags", str),
         )
 
     # -- periods ---------------------------------------------------------------------------
 
     def periods(
-        self, distribution: str, tz: ZoneInfo, start: dt.datetime, stop: dt.datetime
-    ) -> list[tuple[str, dt.datetime, dt.datetime]]:
-        """(key, start, end) of every period of ``[start, stop)`` in ``tz``, clipped."""
-        if distribution == "day-hours":
-            raise invalid("distribution: day-hours is not available in this simulator")
+        self, distribution: str, tz: dt.tzinfo, start: dt.datetime, stop: dt.datetime
+    ) -> list[tuple[str, list[tuple[dt.datetime, dt.datetime]]]]:
+        """(key, its [start, end) pieces) of every period of ``[start, stop)`` in ``tz``."""
         # Compare instants in UTC: aware datetimes sharing a tzinfo compare by wall clock
         # and ignore `fold`, which would lose the repeated hour of a DST fall-back.
         start, stop = start.astimezone(dt.UTC), stop.astimezone(dt.UTC)
-        out: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+        out: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
         first = start.astimezone(tz).date()
         local = dt.datetime(first.year, first.month, first.day, tzinfo=tz)
         if distribution == "year":
@@ -370,9 +550,10 @@ class LiveChatApp(SandboxApp):
         cursor = local.astimezone(dt.UTC)
         while cursor < stop:
             local = cursor.astimezone(tz)
-            if distribution == "hour":
+            if distribution in ("hour", "day-hours"):
                 nxt = cursor + HOUR
-                key = local.strftime("%Y-%m-%d %H:%M:%S")
+                fmt = "%Y-%m-%d %H:%M:%S" if distribution == "hour" else "%H:00"
+                key = local.strftime(fmt)
             elif distribution == "day":
                 day = local.date() + dt.timedelta(days=1)
                 nxt = dt.datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(dt.UTC)
@@ -387,55 +568,78 @@ class LiveChatApp(SandboxApp):
             a, b = max(cursor, start), min(nxt, stop)
             if b > a:
                 # A repeated wall-clock hour (DST fall-back) has one key: both hours merge.
-                prev = out.get(key)
-                out[key] = (prev[0], b) if prev else (a, b)
+                out.setdefault(key, []).append((a, b))
             cursor = nxt
-        return [(k, a, b) for k, (a, b) in out.items()]
+        if distribution == "day-hours":
+            return sorted(out.items())
+        return list(out.items())
 
     def records(
         self,
+        world: data.World,
         method: str,
         distribution: str,
-        tz: ZoneInfo,
+        tz: dt.tzinfo,
         start: dt.datetime,
         stop: dt.datetime,
         flt: data.Filters,
     ) -> dict[str, t.Any]:
-        fn = data.BUCKETS[method]
-        out = {}
-        for key, a, b in self.periods(distribution, tz, start, stop):
+        out: dict[str, t.Any] = {}
+        periods = self.periods(distribution, tz, start, stop)
+        if method == "chats/greetings_conversion":
+            # "only up to 100 values for each day": the cap is per local day of the request.
+            events = data.greetings_returned(world, start.timestamp(), stop.timestamp(), flt, tz)
+            for key, pieces in periods:
+                spans = [(data.to_us(a), data.to_us(b)) for a, b in pieces]
+                mine = [g for g in events if any(a <= g.us < b for a, b in spans)]
+                out[key] = data.greetings_conversion_rows(mine)
+            return out
+        for key, pieces in periods:
+            if len(pieces) == 1:
+                (a, b), more = pieces[0], None
+            else:
+                a, b, more = pieces[0][0], pieces[-1][1], pieces
+            if more is not None and method != "agents/availability" and distribution != "hour":
+                out[key] = self.merged(world, method, more, flt)
+                continue
             if method == "agents/availability":
                 unit = "minutes" if distribution == "hour" else "hours"
-                out[key] = fn(self.seed, a.timestamp(), b.timestamp(), flt, unit=unit)
+                out[key] = data.availability_bucket(
+                    world, a.timestamp(), b.timestamp(), flt, unit=unit
+                )
             else:
-                out[key] = fn(self.seed, a.timestamp(), b.timestamp(), flt)
+                out[key] = data.BUCKETS[method](world, a.timestamp(), b.timestamp(), flt)
         return out
 
+    def merged(
+        self,
+        world: data.World,
+        method: str,
+        pieces: list[tuple[dt.datetime, dt.datetime]],
+        flt: data.Filters,
+    ) -> dict[str, t.Any]:
+        """A ``day-hours`` record: the same report over several disjoint spans."""
+        spans = tuple((data.to_us(a), data.to_us(b)) for a, b in pieces)
+        over = dataclasses.replace(world, spans=spans)
+        a, b = pieces[0][0].timestamp(), pieces[-1][1].timestamp()
+        return data.BUCKETS[method](over, a, b, flt)
+
     def queued_left_page(
-        self, page: t.Any, a: float, b: float, flt: data.Filters
+        self, world: data.World, page: t.Any, a: float, b: float, flt: data.Filters
     ) -> dict[str, t.Any]:
         if isinstance(page, bool) or not isinstance(page, int) or page < 1:
             raise invalid("page: must be a positive integer")
-        left = data.queued_visitors_left(self.seed, a, b, flt)
-        total_pages = max(1, -(-len(left) // self.page_size))
-        chunk = left[(page - 1) * self.page_size : page * self.page_size]
+        left = data.queued_visitors_left(world, a, b, flt)
+        size = max(1, self.page_size)
+        total_pages = max(1, -(-len(left) // size))
+        chunk = left[(page - 1) * size : page * size]
         return {
-            "total": len(left),
+            "total": len(left) if self.knobs["queued_left_total"] == "all" else len(chunk),
             "summary": {
-                "left_without_details": sum(not q.with_details for q in left),
+                "left_without_details": data.left_without_details(world, left),
                 "total_pages": total_pages,
             },
-            "records": {
-                q.chat_id: {
-                    "visitor": {"id": q.visitor_id, "ip": q.ip},
-                    "queue": {
-                        "duration": q.duration,
-                        "group": q.group,
-                        "start_date": data.iso_z(q.ts),
-                    },
-                }
-                for q in chunk
-            },
+            "records": {q.chat_id: data.queued_left_record(world, q) for q in chunk},
         }
 
 

@@ -1,10 +1,14 @@
 """LiveChat Reports streams: one small declarative class per ``<resource>/<action>``.
 
 Every stream asks for one local day per request (``filters.from`` = local midnight,
-``filters.to`` = the day's last microsecond, ``23:59:59.999999``, or now, whichever is
-earlier, both RFC 3339 with the offset of that instant) and sends the configured
-``timezone``. The docs give the range as ``<from,to>`` (both ends in) with "optional
-resolution of microseconds", so consecutive days meet without a gap or an overlap.
+``filters.to`` = the end of the day or now, whichever is earlier, both RFC 3339 with the
+offset of that instant) and sends the configured ``timezone``. The docs give the range as
+``<from,to>`` (both ends in) with "optional resolution of microseconds"; an API could also
+read ``to`` as exclusive. Once per run the tap asks which (:func:`to_reading`): a
+``chats/total_chats`` request over the day before the first window, ``to`` at a local
+midnight, lists that midnight's day only when ``to`` is inclusive. Then ``to`` is the day's
+last microsecond (``23:59:59.999999``, inclusive reading) or the next local midnight
+(exclusive reading), so consecutive days meet without a gap or an overlap either way.
 
 * Distributed reports (``records`` keyed by period): one row per period, and per tag,
   greeting or group where the period's record is keyed that way. Every period of the
@@ -26,6 +30,7 @@ from singer_sdk.exceptions import FatalAPIError
 
 from tap_livechat_reports.client import LiveChatStream, version_tuple
 from tapkit import TapError, Window, utc_iso
+from tapkit.windows import add_days
 
 MICROSECOND = dt.timedelta(microseconds=1)
 HOUR = dt.timedelta(hours=1)
@@ -33,6 +38,10 @@ HOUR = dt.timedelta(hours=1)
 #: so that the period still has a row (keys must be non-null).
 NONE_KEY = "(none)"
 PERIOD_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+#: Where the tap keeps, for the run, how the API reads ``filters.to``.
+TO_READING = "_livechat_to_reading"
+#: The report asked once per run to learn that reading (cheap, and in every API version).
+PROBE_METHOD = "chats/total_chats"
 
 
 class NotFoundError(FatalAPIError):
@@ -58,9 +67,10 @@ class ReportStream(LiveChatStream):
     # -- the request -----------------------------------------------------------------------
 
     def request_range(self, window: Window) -> tuple[dt.datetime, dt.datetime] | None:
-        """``from``/``to`` of a window. ``to`` is inclusive (``<from,to>``), so it is the
-        window's last microsecond (the finest documented resolution), never in the future.
-        None when the window has not started yet."""
+        """The first and the last instant of a window to ask for: the last is the window's
+        last microsecond (the finest documented resolution), never in the future; the
+        ``to`` sent follows from it and :meth:`to_reading`. None when the window has not
+        started yet."""
         start = window.request_start
         # In UTC: wall-clock arithmetic on a zone-aware datetime is off across DST.
         last = window.request_end.astimezone(dt.UTC) - MICROSECOND
@@ -70,12 +80,62 @@ class ReportStream(LiveChatStream):
         # Each bound carries the UTC offset in force at that instant (DST-correct).
         return start, last.astimezone(self.tz)
 
+    def to_reading(self, window: Window) -> str:
+        """How the API reads ``filters.to``: ``inclusive`` (``<from,to>``, the docs) or
+        ``exclusive``. Asked once per run: ``chats/total_chats`` from the last second of
+        the day before ``window`` to the window's midnight (both in the past). Every period
+        of a range has a key (``{}`` when empty), so the answer lists the window's day only
+        if ``to`` is in the range."""
+        known = self._tap.__dict__.get(TO_READING)
+        if known is not None:
+            return str(known)
+        day = window.start
+        before = add_days(day, -1)
+        # The last second before the window's midnight, up to that midnight: a range that
+        # never reaches the future and that no day's own request looks like.
+        second = (day.astimezone(dt.UTC) - dt.timedelta(seconds=1)).astimezone(self.tz)
+        pair = {
+            "from": second.isoformat(timespec="microseconds"),
+            "to": day.isoformat(timespec="microseconds"),
+        }
+        body = {"timezone": str(self.tz.key), "distribution": "day", "filters": pair}
+        answer = self.send_json("POST", f"{self.url_base}/{PROBE_METHOD}", json=body)
+        records = answer.get("records") if isinstance(answer, dict) else None
+        keys = set(records) if isinstance(records, dict) else None
+        first, last = before.date().isoformat(), day.date().isoformat()
+        if keys == {first}:
+            reading = "exclusive"
+        elif keys == {first, last}:
+            reading = "inclusive"
+        else:
+            listed = sorted(keys) if keys is not None else records
+            raise TapError(
+                f"{self.vendor_name} answered {PROBE_METHOD} for {pair['from']}.."
+                f"{pair['to']} with periods {listed!r} (expected [{first!r}] or "
+                f"[{first!r}, {last!r}]), so the tap cannot tell how it reads `filters.to`; "
+                "the run stops: check `api_url`, `api_version` and `timezone`"
+            )
+        self.logger.info(
+            "%s reads filters.to as %s (%s answered %s); days end at %s",
+            self.vendor_name,
+            reading,
+            PROBE_METHOD,
+            sorted(keys),
+            "23:59:59.999999" if reading == "inclusive" else "the next local midnight",
+        )
+        self._tap.__dict__[TO_READING] = reading
+        return reading
+
     def request_body(
         self, window: Window, bounds: tuple[dt.datetime, dt.datetime]
     ) -> dict[str, t.Any]:
         start, last = bounds
+        end = last
+        if self.to_reading(window) == "exclusive":
+            # [from, to): the instant after the last one asked for (the next midnight).
+            end = (last.astimezone(dt.UTC) + MICROSECOND).astimezone(self.tz)
         # `to` always in the docs' full form YYYY-MM-DDTHH:MM:SS.ssssss+HH:MM.
-        pair = {"from": start.isoformat(), "to": last.isoformat(timespec="microseconds")}
+        pair = {"from": start.isoformat(), "to": end.isoformat(timespec="microseconds")}
         filters: dict[str, t.Any] = {}
         config = self.config
         if self.family == "greetings":
@@ -656,14 +716,18 @@ class TagsChatUsageStream(WindowReportStream):
 
 class StatsVisitorsStream(WindowReportStream):
     """Unique visitors and page views per day. The given docs say ``stats/visitors``;
-    LiveChat's current docs and SDK say ``customers/unique_visitors``: the documented
-    path is tried first and the other on 404, and the one that answered is kept."""
+    LiveChat's method table and SDK say ``customers/unique_visitors``, the curl sample of
+    the same page ``stats/unique_visitors``: the documented path is tried first, the
+    others in turn on 404, and the one that answered is kept for the run."""
 
     name = "stats_visitors"
     method = "stats/visitors"
     family = "customers"
     since_version = "3.6"
-    fallback_method = "customers/unique_visitors"
+    fallback_methods: t.ClassVar[tuple[str, ...]] = (
+        "customers/unique_visitors",
+        "stats/unique_visitors",
+    )
 
     @property
     def path(self) -> str:  # type: ignore[override]
@@ -680,7 +744,7 @@ class StatsVisitorsStream(WindowReportStream):
         if self._tap.__dict__.get("_visitors_method"):
             return super().fetch(window, bounds)
         body = self.request_body(window, bounds)
-        for method in (self.method, self.fallback_method):
+        for method in (self.method, *self.fallback_methods):
             try:
                 answer = self.send_json("POST", f"{self.url_base}/{method}", json=body)
             except NotFoundError:
@@ -689,9 +753,9 @@ class StatsVisitorsStream(WindowReportStream):
             self._tap.__dict__["_visitors_method"] = method
             self.logger.info("%s: %s answered; using it for this run", self.name, method)
             return answer
+        tried = ", ".join((self.method, *self.fallback_methods))
         msg = (
-            f"{self.vendor_name} answered 404 to both {self.method} and "
-            f"{self.fallback_method}: check `api_url` and `api_version`"
+            f"{self.vendor_name} answered 404 to each of {tried}: check `api_url` and `api_version`"
         )
         raise TapError(msg)
 
@@ -718,6 +782,8 @@ class ChatsQueuedVisitorsLeftStream(WindowReportStream):
         body = self.request_body(window, bounds)
         first: dict[str, t.Any] | None = None
         records: dict[str, t.Any] = {}
+        #: (the page's `total`, the number of records on the page)
+        totals: list[tuple[t.Any, int]] = []
         page, total_pages = 1, 1
         while page <= total_pages:
             answer = self.send_json("POST", self.url_base + self.path, json={**body, "page": page})
@@ -731,9 +797,21 @@ class ChatsQueuedVisitorsLeftStream(WindowReportStream):
             records.update(page_records)
             if not page_records:
                 break
+            totals.append((answer.get("total"), len(page_records)))
             page += 1
         assert first is not None
-        return {**first, "records": records}
+        return {**first, "records": records, "total": self.day_total(first, totals)}
+
+    def day_total(self, first: dict[str, t.Any], totals: list[tuple[t.Any, int]]) -> t.Any:
+        """The day's ``total`` under either reading of a paged ``total``: the whole answer's
+        (the same on every page; page 1's is kept) or each page's own count, which shows
+        when every page's ``total`` equals its number of records over several pages (the
+        whole answer's cannot: page 1 is full and more pages follow): they add up."""
+        if len(totals) > 1 and all(
+            isinstance(n, int) and not isinstance(n, bool) and n == count for n, count in totals
+        ):
+            return sum(count for _, count in totals)
+        return first.get("total")
 
     def rows(
         self, body: dict[str, t.Any], window: Window, bounds: t.Any

@@ -21,6 +21,7 @@ from sandbox.livechat import (
     build,
 )
 from tap_livechat_reports.client import LiveChatStream
+from tap_livechat_reports.streams import PROBE_METHOD
 
 SEED = 11
 
@@ -49,7 +50,19 @@ class Sandbox:
         return {k: v for k, v in config.items() if v is not None}
 
     def bodies(self, method: str) -> list[dict[str, t.Any]]:
-        return [body for m, body in self.app.requests_seen if m == method]
+        """The bodies of ``method``'s day requests (without the tap's ``to`` probe)."""
+        return [b for m, b in self.app.requests_seen if m == method and not is_probe(m, b)]
+
+    def probes(self) -> list[dict[str, t.Any]]:
+        """The bodies of the tap's once-a-run question: how is ``filters.to`` read?"""
+        return [b for m, b in self.app.requests_seen if is_probe(m, b)]
+
+
+def is_probe(method: str, body: dict[str, t.Any]) -> bool:
+    """The tap asks ``chats/total_chats`` once per run from the last second before a local
+    midnight to that midnight (every day's own request starts at a local midnight)."""
+    start = str((body.get("filters") or {}).get("from", ""))
+    return method == PROBE_METHOD and "T00:00:00" not in start
 
 
 @pytest.fixture

@@ -53,7 +53,16 @@ class FakeLiveChat:
         self.requests: list[tuple[str, dict[str, t.Any]]] = []
 
     def bodies(self, method: str) -> list[dict[str, t.Any]]:
-        return [body for m, body in self.requests if m == method]
+        """The bodies of ``method``'s day requests (without the tap's ``to`` probe)."""
+        return [b for m, b in self.requests if m == method and not self.is_probe(m, b)]
+
+    def probes(self) -> list[dict[str, t.Any]]:
+        return [b for m, b in self.requests if self.is_probe(m, b)]
+
+    @staticmethod
+    def is_probe(method: str, body: dict[str, t.Any]) -> bool:
+        start = str((body.get("filters") or {}).get("from", ""))
+        return method == "chats/total_chats" and "T00:00:00" not in start
 
     # -- the documented time range ------------------------------------------------------
 
@@ -68,6 +77,8 @@ class FakeLiveChat:
         """Every local day the range touches (one key per day, as in the samples)."""
         if self.to_reading == "round_up" and end.microsecond:
             end = end.replace(microsecond=0) + dt.timedelta(seconds=1)
+        if self.to_reading == "exclusive":
+            end -= dt.timedelta(microseconds=1)  # [from, to): `to` itself is not in it
         day, last = start.astimezone(tz).date(), end.astimezone(tz).date()
         out = []
         while day <= last:
@@ -78,7 +89,7 @@ class FakeLiveChat:
     # -- reports --------------------------------------------------------------------------
 
     def answer(self, method: str, body: dict[str, t.Any]) -> tuple[int, dict[str, t.Any]]:
-        if method in self.fixed:
+        if method in self.fixed and not self.is_probe(method, body):
             return 200, self.fixed[method]
         tz = ZoneInfo(body.get("timezone") or "UTC")
         filters = body.get("filters") or {}

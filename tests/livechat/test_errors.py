@@ -216,7 +216,9 @@ def test_budget_prevents_429s(sandbox_factory: t.Any) -> None:
         streams=["chats_total_chats", "chats_duration"],
     )
     assert sb.app.stats["429"] == 0
-    assert sb.app.stats["requests"] == 6
+    # 2 streams x 3 days, and the run's one question about `filters.to` (sb.probes()).
+    assert len(sb.probes()) == 1
+    assert sb.app.stats["requests"] == 7
 
 
 @pytest.mark.parametrize(
@@ -276,3 +278,19 @@ def test_fatal_error_type(sandbox: Sandbox) -> None:
             sandbox.config(**ONE_DAY, account_id="nobody"),
             streams=["chats_tags"],
         )
+
+
+def test_an_api_answering_for_days_not_asked_stops_before_loading(sandbox_factory: t.Any) -> None:
+    # The simulator's `docs_samples` dataset answers every request with the vendor's
+    # sample (days in April 2021): no reading of `filters.to` fits, so nothing is loaded.
+    sb = sandbox_factory(dataset="docs_samples")
+    result = run_sync(
+        TapLivechatReports,
+        sb.config(**ONE_DAY),
+        streams=["chats_ranking", "chats_total_chats"],
+        raise_errors=False,
+    )
+    assert isinstance(result.error, TapError)
+    message = str(result.error)
+    assert "\n" not in message and "filters.to" in message and "2021-04-08" in message
+    assert not any(result.records.values())

@@ -54,12 +54,12 @@ def at(text: str, tz: str = "UTC") -> dt.datetime:
 
 
 @pytest.mark.parametrize("reading", ["inclusive", "exclusive"])
-def test_an_event_at_23_59_59_5_is_counted_in_its_day(reading: str) -> None:
+def test_the_last_microsecond_of_a_day_is_counted_in_its_day(reading: str) -> None:
     fake = FakeLiveChat(
         chats=[
             at("2026-10-05T12:00:00"),
             at("2026-10-05T23:59:59.500000"),
-            at("2026-10-05T23:59:59.999998"),
+            at("2026-10-05T23:59:59.999999"),
             at("2026-10-06T00:00:00"),
         ],
         to_reading=reading,
@@ -68,10 +68,35 @@ def test_an_event_at_23_59_59_5_is_counted_in_its_day(reading: str) -> None:
     days = {r["window_date"]: r for r in result.records["chats_total_chats"]}
     assert (days["2026-10-05"]["total"], days["2026-10-05"]["window_total"]) == (3, 3)
     assert (days["2026-10-06"]["total"], days["2026-10-06"]["window_total"]) == (1, 1)
-    assert [b["filters"] for b in fake.bodies("chats/total_chats")] == [
-        {"from": "2026-10-05T00:00:00+00:00", "to": "2026-10-05T23:59:59.999999+00:00"},
-        {"from": "2026-10-06T00:00:00+00:00", "to": "2026-10-06T23:59:59.999999+00:00"},
+    # Asked once: the last second of 10-04 up to 10-05's midnight lists 10-05 only when
+    # `to` is inclusive. Then days end at their last microsecond, or at the next midnight.
+    assert fake.probes() == [
+        {
+            "timezone": "UTC",
+            "distribution": "day",
+            "filters": {
+                "from": "2026-10-04T23:59:59.000000+00:00",
+                "to": "2026-10-05T00:00:00.000000+00:00",
+            },
+        }
     ]
+    ends = {
+        "inclusive": ["2026-10-05T23:59:59.999999+00:00", "2026-10-06T23:59:59.999999+00:00"],
+        "exclusive": ["2026-10-06T00:00:00.000000+00:00", "2026-10-07T00:00:00.000000+00:00"],
+    }[reading]
+    assert [b["filters"] for b in fake.bodies("chats/total_chats")] == [
+        {"from": "2026-10-05T00:00:00+00:00", "to": ends[0]},
+        {"from": "2026-10-06T00:00:00+00:00", "to": ends[1]},
+    ]
+
+
+def test_an_answer_that_fits_no_reading_of_to_stops_with_one_line() -> None:
+    fake = FakeLiveChat(fixed={"chats/total_chats": {"total": 0, "records": {}}})
+    fake.is_probe = lambda method, body: False  # type: ignore[method-assign]
+    with serve(fake) as url, pytest.raises(TapError) as info:
+        run_sync(TapLivechatReports, config(url), streams=["chats_ranking"])
+    message = str(info.value)
+    assert "\n" not in message and "filters.to" in message and "[]" in message
 
 
 def test_the_last_second_of_a_25_hour_dst_day_is_counted() -> None:
