@@ -22,7 +22,8 @@ conversations never change. On those recent conversations:
 * every step r -> r+1 reopens and closes again some conversations (one more record), moves
   tags and changes some ratings;
 * from revision 1 the agent ``AGENTS[4]`` has left: recent conversations are reassigned and
-  the agent is no longer a filter value (per-agent answers for it drop to nothing), and tag
+  the agent is no longer a filter value (per-agent answers for it drop to nothing, also
+  for the recent events of older conversations), and tag
   ``TAGS[3]`` is taken off every recent conversation (its count drops to zero);
 * every step renames ``AGENTS[0]`` and ``QUEUES[1]`` (labels change, ids stay).
 
@@ -444,6 +445,19 @@ def at_revision(seed: int, base: Conversation, revision: int) -> Conversation:
     )
 
 
+def agent_left(base: Conversation, cutoff: int) -> Conversation:
+    """An older conversation from revision 1 on: its events on the volatile days no longer
+    name the agent who left (its older events stay as they were)."""
+    agent = base.agent
+    if base.rated is not None and base.rated >= cutoff:
+        agent = _reassigned(agent, base.csid)
+    closes = tuple(
+        replace(c, agent=_reassigned(c.agent, base.csid)) if c.at >= cutoff else c
+        for c in base.closes
+    )
+    return replace(base, agent=agent, closes=closes)
+
+
 # -- time --------------------------------------------------------------------------------
 
 
@@ -512,6 +526,8 @@ class World:
             for base in hour_conversations(self.seed, hour):
                 if base.created >= cutoff:
                     yield at_revision(self.seed, base, self.revision)
+                elif self.revision >= 1 and base.created + MAX_LAG > cutoff:
+                    yield agent_left(base, cutoff)
                 else:
                     yield base
 
