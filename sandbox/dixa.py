@@ -67,6 +67,11 @@ Knobs (default first), one per reading where the docs allow two:
   next page starts where the last one ended, or at ``page * new pageLimit``.
 * ``volatile_days`` (int, 2) and ``extra_field_type`` (null; a ``sentiment`` field of that
   undocumented ``_type`` on every row, and in fieldsMetadata).
+* ``first_response_time`` (false): adds a metric and a record ``first_response_time`` that
+  the docs' catalogues do not list (Dixa's MCP uses the id; API-FACTS §2.4): measures
+  Average/Min/Max/Sum (Double, seconds) and Count; rows shaped like the OpenAPI "Metric
+  Records Data Example" (``value`` DoubleField, ``csid``, ``queue`` UUIDField,
+  ``current_channel``), primary ``created_at``, period on the first response instant.
 
 Truth (same generator as the HTTP answers): ``app.truth_records(record_id, day, tz="UTC",
 filters=None) -> [row]`` and ``app.truth_metric(metric_id, day, tz="UTC", filters=None,
@@ -222,7 +227,7 @@ class DixaApp(SandboxApp):
         measures: list[str] | None = None,
     ) -> list[dict[str, t.Any]]:
         """``data.aggregates`` of ``POST /metrics`` for the local ``day`` in ``tz``."""
-        entry = data.metric(metric_id)
+        entry = data.metric(metric_id, self.knobs.first_response_time)
         if entry is None:
             raise KeyError(metric_id)
         start, end = data.day_bounds(day, tz)
@@ -361,13 +366,15 @@ class DixaApp(SandboxApp):
 
     def metrics_catalogue(self, req: Request) -> Response:
         self.authenticate(req)
-        return self.paged(req, data.METRICS, self.digest(req))
+        catalogue = data.metrics_catalogue(self.knobs.first_response_time)
+        return self.paged(req, catalogue, self.digest(req))
 
     def record_entries(self) -> list[dict[str, t.Any]]:
+        entries = data.records_catalogue(self.knobs.first_response_time)
         if not self.extra_field_type:
-            return data.RECORDS
+            return entries
         extra = {"field": "sentiment", "description": "Sentiment analysis", "nullable": True}
-        return [{**r, "fieldsMetadata": [*r["fieldsMetadata"], extra]} for r in data.RECORDS]
+        return [{**r, "fieldsMetadata": [*r["fieldsMetadata"], extra]} for r in entries]
 
     def records_catalogue(self, req: Request) -> Response:
         self.authenticate(req)
@@ -375,7 +382,7 @@ class DixaApp(SandboxApp):
 
     def metric_description(self, req: Request, metric_id: str) -> Response:
         self.authenticate(req)
-        entry = data.metric(metric_id)
+        entry = data.metric(metric_id, self.knobs.first_response_time)
         if entry is None:
             raise bad_request("Invalid value extracted from request context")
         return json_response({"data": entry})
@@ -470,7 +477,11 @@ class DixaApp(SandboxApp):
         ident = body.get("id")
         if not isinstance(ident, str):
             raise bad_request(BAD_BODY)
-        entry = data.metric(ident) if catalogue == "metrics" else data.record(ident)
+        extended = self.knobs.first_response_time
+        if catalogue == "metrics":
+            entry = data.metric(ident, extended)
+        else:
+            entry = data.record(ident, extended)
         if entry is None:
             raise bad_request("Invalid value in request")
         return entry

@@ -125,12 +125,53 @@ RECORDS: list[dict[str, t.Any]] = [
 ]
 
 
-def metric(metric_id: str) -> dict[str, t.Any] | None:
-    return next((m for m in METRICS if m["id"] == metric_id), None)
+#: Knob ``first_response_time`` only (not in the docs' catalogues): the metric id Dixa's own
+#: MCP server uses (API-FACTS §2.4), with records shaped like the OpenAPI "Metric Records
+#: Data Example" (``value``, ``csid``, ``queue`` UUIDField, ``current_channel``).
+FRT_METRIC: dict[str, t.Any] = {
+    "id": "first_response_time",
+    "description": "Time from conversation creation to the first agent response, in seconds",
+    "filters": _filters(ALL_FILTERS),
+    "aggregations": [
+        {"measure": "Average", "description": "Average first response time"},
+        {"measure": "Min", "description": "Shortest first response time"},
+        {"measure": "Max", "description": "Longest first response time"},
+        {"measure": "Sum", "description": "Total first response time"},
+        {"measure": "Count", "description": "Number of first responses"},
+    ],
+    "relatedRecordIds": ["first_response_time"],
+}
+FRT_RECORD: dict[str, t.Any] = {
+    "id": "first_response_time",
+    "description": "First response time per conversation (record value in seconds)",
+    "filters": _filters(ALL_FILTERS),
+    "relatedMetricIds": ["first_response_time"],
+    "fieldsMetadata": [
+        {"field": "csid", "description": "Conversation ID", "nullable": False},
+        {"field": "queue", "description": "Queue of the conversation", "nullable": True},
+        {
+            "field": "current_channel",
+            "description": "Channel of the conversation",
+            "nullable": False,
+        },
+    ],
+}
 
 
-def record(record_id: str) -> dict[str, t.Any] | None:
-    return next((r for r in RECORDS if r["id"] == record_id), None)
+def metrics_catalogue(extended: bool = False) -> list[dict[str, t.Any]]:
+    return [*METRICS, FRT_METRIC] if extended else METRICS
+
+
+def records_catalogue(extended: bool = False) -> list[dict[str, t.Any]]:
+    return [*RECORDS, FRT_RECORD] if extended else RECORDS
+
+
+def metric(metric_id: str, extended: bool = False) -> dict[str, t.Any] | None:
+    return next((m for m in metrics_catalogue(extended) if m["id"] == metric_id), None)
+
+
+def record(record_id: str, extended: bool = False) -> dict[str, t.Any] | None:
+    return next((r for r in records_catalogue(extended) if r["id"] == record_id), None)
 
 
 def accepted_filters(entry: dict[str, t.Any]) -> set[str]:
@@ -295,6 +336,8 @@ class Knobs:
     volatile_days: int = 2
     #: When set, every record has a ``sentiment`` field of this undocumented ``_type``.
     extra_field_type: str | None = None
+    #: Add the ``first_response_time`` metric and record (not in the docs' catalogues).
+    first_response_time: bool = False
 
     def update(self, **values: t.Any) -> None:
         """Set knobs; ValueError for an unknown knob or reading."""
@@ -308,6 +351,8 @@ class Knobs:
                 raise ValueError("volatile_days is a non-negative integer")
             if name == "extra_field_type" and value is not None and not isinstance(value, str):
                 raise ValueError("extra_field_type is a string or null")
+            if name == "first_response_time" and not isinstance(value, bool):
+                raise ValueError("first_response_time is true or false")
         for name, value in values.items():
             setattr(self, name, value)
 
@@ -339,6 +384,7 @@ class Conversation:
     closes: tuple[Close, ...]  # known closes, in order (empty: still open)
     rating: int | None
     rated: int | None
+    first_response: int | None = None  # ms after creation
     #: revision from which the last close / the rating is known (recent conversations)
     late_close: int = 0
     late_rating: int = 0
@@ -399,6 +445,9 @@ def hour_conversations(seed: int, hour: int) -> tuple[Conversation, ...]:
                 rated=closes[0].at + rng.randrange(60_000, 8 * HOUR) if rated else None,
                 late_close=rng.choice([0, 0, 0, 0, 0, 0, 1, 2]),
                 late_rating=rng.choice([0, 0, 0, 1]),
+                first_response=min(rng.randrange(5_000, 2 * HOUR), first - created - 1)
+                if agent is not None and rng.random() < 0.85
+                else None,
             )
         )
     return tuple(out)
@@ -556,6 +605,10 @@ class World:
             elif record_id == "ratings":
                 if conv.rated is not None and inside(conv.rated):
                     out.append(Event(record_id, conv.rated, conv))
+            elif record_id == "first_response_time" and conv.first_response is not None:
+                at = conv.created + conv.first_response
+                if inside(at):
+                    out.append(Event(record_id, at, conv))
         out.sort(key=lambda e: (e.at, e.csid, e.index))
         return out
 
@@ -593,7 +646,7 @@ class World:
     def selected(
         self, record_id: str, start_us: int, end_us: int, filters: dict[str, list[str]]
     ) -> list[Event]:
-        entry = record(record_id)
+        entry = record(record_id, self.knobs.first_response_time)
         assert entry is not None
         usable = {k: v for k, v in filters.items() if k in accepted_filters(entry)}
         return [e for e in self.events(record_id, start_us, end_us) if self.matches(e, usable)]
@@ -699,6 +752,26 @@ class World:
                     ]
                 ),
             }
+        elif event.record_id == "first_response_time":
+            assert conv.first_response is not None
+            row = {
+                "primaryTimestampField": {"name": "created_at", "timestamp": iso(conv.created)},
+                "value": {"value": conv.first_response / 1000, "_type": "DoubleField"},
+                "fields": self._fields(
+                    [
+                        ("csid", self._long(conv.csid, conv.csid)),
+                        (
+                            "queue",
+                            self._uuid(
+                                QUEUES,
+                                conv.queue,
+                                queue_label(conv.queue, lr) if conv.queue is not None else "",
+                            ),
+                        ),
+                        ("current_channel", _string(conv.channel, dict(CHANNELS))),
+                    ]
+                ),
+            }
         else:
             assert conv.rated is not None and conv.rating is not None
             row = {
@@ -754,7 +827,7 @@ class World:
     ) -> list[dict[str, t.Any]]:
         """``MetricData.aggregates``: Count (a Long) is the number of the related records;
         Percentage (a Double) is left out when there is nothing to divide by."""
-        entry = metric(metric_id)
+        entry = metric(metric_id, self.knobs.first_response_time)
         assert entry is not None
         usable = {k: v for k, v in filters.items() if k in accepted_filters(entry)}
         record_id = entry["relatedRecordIds"][0]
@@ -766,6 +839,10 @@ class World:
                     out.append(
                         {"value": len(events), "measure": "Count", "_type": "LongAggregateValue"}
                     )
+            elif measure in FRT_MEASURES and events:
+                seconds = [(e.conv.first_response or 0) / 1000 for e in events]
+                value = FRT_MEASURES[measure](seconds)
+                out.append({"value": value, "measure": measure, "_type": "DoubleAggregateValue"})
             elif measure == "Percentage" and events:
                 satisfied = sum(1 for e in events if (e.conv.rating or 0) >= 4)
                 out.append(
@@ -776,6 +853,14 @@ class World:
                     }
                 )
         return out
+
+
+FRT_MEASURES: dict[str, t.Callable[[list[float]], float]] = {
+    "Average": lambda xs: sum(xs) / len(xs),
+    "Min": min,
+    "Max": max,
+    "Sum": sum,
+}
 
 
 def _string(value: str, labels: dict[str, str] | None = None) -> dict[str, t.Any]:
@@ -844,11 +929,11 @@ def truth_metric(
 ) -> list[dict[str, t.Any]]:
     """``data.aggregates`` of ``POST /v1/analytics/metrics`` for ``metric_id`` over the same
     local day (``measures`` default: every measure the metric offers)."""
-    entry = metric(metric_id)
+    w = world(seed=seed, revision=revision, now=now, knobs=knobs)
+    entry = metric(metric_id, w.knobs.first_response_time)
     if entry is None:
         raise KeyError(metric_id)
     start, end = day_bounds(day, tz)
-    w = world(seed=seed, revision=revision, now=now, knobs=knobs)
     asked = measures or [a["measure"] for a in entry["aggregations"]]
     return w.aggregates(metric_id, asked, start, end, filters or {})
 

@@ -803,3 +803,25 @@ def test_factory_options_set_knobs_and_revision() -> None:
     assert sim.knobs.record_shape == "catalogue" and sim.revision == 2
     with pytest.raises(ValueError, match="record_shape"):
         build_app("dixa", record_shape="wide")
+
+
+def test_first_response_time_only_behind_its_knob(app: DixaApp, url: str) -> None:
+    sent = day_body("first_response_time", OLD_DAY, CPH)
+    resp = requests.post(f"{url}/v1/analytics/metrics", json=sent, headers=AUTH, timeout=5)
+    assert (resp.status_code, resp.json()) == (400, {"message": "Invalid value in request"})
+    set_knobs(url, first_response_time=True)
+    ids = [
+        m["id"]
+        for m in requests.get(f"{url}/v1/analytics/metrics", headers=AUTH, timeout=5).json()["data"]
+    ]
+    assert ids == ["csat", "closed_conversations", "first_response_time"]
+    rows, _ = all_rows(url, sent)
+    assert rows == app.truth_records("first_response_time", OLD_DAY, CPH) != []
+    assert [f["name"] for f in rows[0]["fields"]] == ["csid", "queue", "current_channel"]
+    seconds = [r["value"]["value"] for r in rows]
+    assert all(r["value"]["_type"] == "DoubleField" for r in rows)
+    got = {a["measure"]: a for a in metric(url, sent)}
+    assert got["Count"] == {"value": len(rows), "measure": "Count", "_type": "LongAggregateValue"}
+    assert got["Sum"] == {"value": sum(seconds), "measure": "Sum", "_type": "DoubleAggregateValue"}
+    assert got["Min"]["value"] == min(seconds) and got["Max"]["value"] == max(seconds)
+    assert got["Average"]["value"] == sum(seconds) / len(seconds)
