@@ -825,3 +825,17 @@ def test_first_response_time_only_behind_its_knob(app: DixaApp, url: str) -> Non
     assert got["Sum"] == {"value": sum(seconds), "measure": "Sum", "_type": "DoubleAggregateValue"}
     assert got["Min"]["value"] == min(seconds) and got["Max"]["value"] == max(seconds)
     assert got["Average"]["value"] == sum(seconds) / len(seconds)
+
+
+def test_no_close_after_now_under_either_period_reading(app: DixaApp) -> None:
+    start, end = data.day_bounds(NOW.date() - dt.timedelta(days=1), "UTC")
+    for reading in ("closed_at", "created_at"):
+        app.set_knobs(closed_period_by=reading)
+        events = app.world().events("closed_conversations", start, end + data.DAY * 1000)
+        assert events
+        assert all(e.close is not None and e.close.at <= data.to_ms(NOW) for e in events)
+        later = DixaApp(rate_per_second=1000, burst=200, closed_period_by=reading)
+        later.set_now(NOW + dt.timedelta(days=2))
+        assert len(later.world().events("closed_conversations", start, end)) > len(
+            app.world().events("closed_conversations", start, end)
+        )
