@@ -24,6 +24,7 @@ import re
 import typing as t
 
 from tapkit.errors import TapError
+from tapkit.schema import DELETED_AT, DELETED_AT_SCHEMA
 
 #: ``_type`` -> JSON schema of the unwrapped value (API-FACTS §2.4).
 FIELD_TYPES: dict[str, dict[str, t.Any]] = {
@@ -94,7 +95,7 @@ FIXED_COLUMNS: dict[str, dict[str, t.Any]] = {
         "description": "The record's own value (MetricRecord.value).",
     },
 }
-RESERVED = set(FIXED_COLUMNS) | {"value_label"}
+RESERVED = set(FIXED_COLUMNS) | {"value_label", DELETED_AT}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -191,6 +192,14 @@ def record_schema(
     for meta in metadata:
         name = str(meta["field"])
         props.update(column_schemas(name, seen.get(name), meta.get("description")))
+    # Fields the rows carry that fieldsMetadata does not name (the docs' only example row
+    # of closed_conversations has csid, initial_direction, initial_channel and
+    # contact_point): a column each, typed from the sample, rather than JSON only.
+    named = {str(m["field"]) for m in metadata}
+    for name, sample in seen.items():
+        if name != "\x00value" and name not in named and column_name(name) not in props:
+            props.update(column_schemas(name, sample, None))
+    props[DELETED_AT] = dict(DELETED_AT_SCHEMA)
     schema = {
         "type": "object",
         "title": str(record["id"]),
