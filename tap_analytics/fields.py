@@ -10,9 +10,10 @@ never dropped: the first two in ``unmapped_fields``, the last as JSON text in it
 A number never leaves its column: a whole Double in an integer column loads as that
 integer, a fractional one stops the run (the column must be rediscovered as a number).
 
-Every row's key is ``record_key`` (see :func:`identity`): the record's id field(s), its
-primary timestamp and its instant fields, never a label; a hash of the values only where
-the record carries no id field.
+Every row's key is ``record_key``: :func:`identity` (the record's id field(s), its primary
+timestamp and its instant fields, never a label; a hash of the values only where the
+record carries no id field), to which the stream adds the day (``window_start``) and
+``#n`` for the n-th alike record of a day.
 """
 
 from __future__ import annotations
@@ -86,8 +87,9 @@ FIXED_COLUMNS: dict[str, dict[str, t.Any]] = {
         "type": ["string"],
         "description": (
             "The record's identity: its id field(s) (csid, conversation_id, id), primary "
-            "timestamp and instant fields, never a label; a SHA-256 of its values where it "
-            "has no id field; '#n' marks the n-th identical record of a day."
+            "timestamp and instant fields, never a label (a SHA-256 of its values where it "
+            "has no id field), then its day (window_start); '#n' marks the n-th identical "
+            "record of a day."
         ),
     },
     "value": {

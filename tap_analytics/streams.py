@@ -340,8 +340,10 @@ class RecordDataStream(DayWindowStream):
     sit in memory. Only the day's keys are kept (repeat numbering, page-key restart).
 
     Every record the API returns is one row: the key is the record's identity
-    (:func:`fields.identity`), and the n-th record of a day with the same identity (a
-    conversation closed twice that the answer does not tell apart) gets ``#n``."""
+    (:func:`fields.identity`) and its day, and the n-th record of a day with the same
+    identity (a conversation closed twice that the answer does not tell apart) gets
+    ``#n``. With filters, records that a re-fetched day no longer lists are emitted as
+    deleted (:meth:`vanished`)."""
 
     path = "/records"
     buffer_window_rows = False

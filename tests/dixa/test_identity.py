@@ -302,10 +302,16 @@ def test_counts_equal_the_rows_of_each_day_whether_end_is_inclusive_or_not(
     counts_by_day = metric_counts(result.records["metric_data"])
     assert counts_by_day == {"2023-04-21": 1, "2023-04-22": 2}
     assert counts(result.records[CLOSED]) == Counter(counts_by_day)
-    # The metric requests (records are asked half-open either way: a row stamped at the
-    # next midnight is left to the next day).
+    # Metric and record requests alike follow the reading the run detected (a record
+    # stamped at the next midnight is also left to the next day by the stream).
     day_ends = {b["periodFilter"]["end"] for b in fake.bodies if "aggregations" in b}
+    record_ends = {
+        b["periodFilter"]["end"]
+        for b in fake.bodies
+        if "aggregations" not in b and b["periodFilter"]["start"].endswith("T22:00:00Z")
+    }
     if inclusive_end:
         assert day_ends == {"2023-04-21T21:59:59.999Z", "2023-04-22T21:59:59.999Z"}
     else:
         assert day_ends == {"2023-04-21T22:00:00Z", "2023-04-22T22:00:00Z"}
+    assert record_ends == day_ends
