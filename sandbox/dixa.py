@@ -8,11 +8,77 @@ Routes under ``{base}/v1/analytics``:
 * ``POST /records`` (unaggregated rows, paged: ``?pageLimit=`` and the opaque ``?pageKey=``
   from the previous response's ``meta.next``, re-sending the same body)
 
-Documented behaviour reproduced: ``Authorization: <token>`` (``Bearer <token>`` is also
-accepted; 401 otherwise), 400 ``{"message": ...}`` for bad bodies, page limits and page
-keys, 10 requests per second with a burst of 4 per token (a token bucket; 429 beyond), page keys that are
-base64 and rejected when edited or re-used with another body, a last page without
-``meta.next``, and null nullable fields sent without their ``field``.
+Documented behaviour reproduced: the catalogues, metric and record descriptions exactly as
+the docs' samples (``csat`` and ``closed_conversations``; ``ratings`` and
+``closed_conversations``); ``Authorization: <token>`` (``Bearer <token>`` is also accepted;
+401 otherwise); 400 ``{"message": ...}`` for bad bodies, page limits and page keys; 10
+requests per second with a burst of 4 per token (a token bucket; 429 beyond); a last page
+without ``meta``; instants with milliseconds (``"2023-04-21T10:23:14.293Z"``); a filter a
+metric or record does not list is "simply ignored"; no data later than the simulator's clock.
+Data: :mod:`sandbox.dixa_data` (seeded; see its docstring for what revisions change).
+
+Control (besides :mod:`sandbox.core`'s faults, stats, reset and now):
+
+* ``POST /__sandbox__/revision {"revision": 1}`` / ``GET /__sandbox__/revision``;
+  in-process ``app.set_revision(1)``.
+* ``POST /__sandbox__/knobs {"record_shape": "catalogue", ...}`` / ``GET /__sandbox__/knobs``;
+  in-process ``app.set_knobs(record_shape="catalogue")``; also factory options
+  (``python -m sandbox dixa --set record_shape=catalogue``). Unknown knob or reading: 400.
+
+Knobs (default first), one per reading where the docs allow two:
+
+* ``dataset``: ``generated`` | ``docs``. ``docs`` answers from the docs' samples only: the
+  docs' request bodies of "Get Metric Data" / "Get Metric Records Data" get the docs'
+  response bodies verbatim (``42``; the two rows with csid 184472 and 184473), ``GET
+  /filter/channel`` gets ``CALLBACK``/``CONTACT_FORM``; other requests are answered from
+  those two rows (other filter attributes: no values).
+* ``record_shape``: ``example`` | ``catalogue``. The catalogue's fieldsMetadata of
+  ``closed_conversations`` lists ``closed_at, conversation_id, agent_id, queue_id,
+  closed_by``; the docs' only example row has ``primaryTimestampField`` ``created_at`` and
+  fields ``csid, initial_direction, initial_channel, contact_point``. ``example`` sends rows
+  like the example; ``catalogue`` sends the catalogue's fields (primary ``closed_at``).
+  Either way one row per close: a conversation closed, reopened and closed again is two
+  rows (in ``example`` shape two identical rows).
+* ``closed_period_by``: ``closed_at`` | ``created_at``. Which instant of an example-shaped
+  ``closed_conversations`` row the periodFilter selects on: the close ("closed
+  conversation data", "Conversation closed count") or the row's ``primaryTimestampField``
+  (``created_at``). The Count metric follows the same reading.
+* ``null_field``: ``absent`` | ``null`` | ``omitted``. A null value of a ``"nullable":
+  true`` field (``agent_id``, ``queue_id``): ``Field`` requires only ``name``, so
+  ``{"name": "agent_id"}``; or ``"field": null``; or no entry at all.
+* ``zero_count``: ``value`` | ``empty``. A Count of nothing: ``{"value": 0, ...}`` or
+  ``"aggregates": []`` (the docs show both ``42`` and an empty ``aggregates``).
+  Percentage of nothing is always left out.
+* ``filter_case``: ``insensitive`` | ``exact``. The docs' metric request filters
+  ``channel`` by ``"email"`` while rows and filter values say ``EMAIL``.
+* ``long_values``: ``integer`` | ``double`` | ``mixed``. ``LongField`` values (csid,
+  conversation_id, the ratings' ``value``) as ``184472`` or ``184472.0`` (a JSON number with
+  a zero fraction is an integer in JSON Schema; ``mixed``: odd conversation ids only).
+* ``rename_scope``: ``recent`` | ``all``. Labels of renamed agents/queues in rows: only on
+  the volatile days (older days never change) or on every day (looked up when asked).
+* ``interval_end``: ``exclusive`` | ``inclusive``. Whether an ``Interval``'s ``end``
+  instant is part of the period (the docs do not say; Dixa's MCP sends ``...T23:59:59Z``).
+* ``page_key``: ``documented`` | ``signed``. "Base64 encoded form of pagination query
+  parameters": ``base64("pageLimit=50&page=1")`` (``&offset=N`` added when a changed
+  pageLimit leaves the offset off the page grid), any body may use it; or the former
+  opaque key, bound to its request body and refused (400) when edited.
+* ``page_limit_change``: ``keep_offset`` | ``page_times_limit``. "May be used in
+  combination with pageKey to change the number of results in between page requests": the
+  next page starts where the last one ended, or at ``page * new pageLimit``.
+* ``volatile_days`` (int, 2) and ``extra_field_type`` (null; a ``sentiment`` field of that
+  undocumented ``_type`` on every row, and in fieldsMetadata).
+* ``first_response_time`` (false): adds a metric and a record ``first_response_time`` that
+  the docs' catalogues do not list (Dixa's MCP uses the id; API-FACTS §2.4): measures
+  Average/Min/Max/Sum (Double, seconds) and Count; rows shaped like the OpenAPI "Metric
+  Records Data Example" (``value`` DoubleField, ``csid``, ``queue`` UUIDField,
+  ``current_channel``), primary ``created_at``, period on the first response instant.
+
+Truth (same generator as the HTTP answers): ``app.truth_records(record_id, day, tz="UTC",
+filters=None) -> [row]`` and ``app.truth_metric(metric_id, day, tz="UTC", filters=None,
+measures=None) -> aggregates`` at the app's seed, revision, clock and knobs; or without an
+app ``dixa_data.truth_records(record_id, day, *, tz, seed, revision, now, filters, knobs)``
+and ``dixa_data.truth_metric(metric_id, day, *, tz, seed, revision, now, filters, measures,
+knobs)``. ``day`` is a local date in ``tz``; ``filters`` maps attribute -> values as sent.
 """
 
 from __future__ import annotations
@@ -27,7 +93,7 @@ import threading
 import time
 import typing as t
 from collections import Counter
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sandbox import dixa_data as data
@@ -102,14 +168,16 @@ class DixaApp(SandboxApp):
         token: str = DEFAULT_TOKEN,
         rate_per_second: float = 10.0,
         burst: int = 4,
-        extra_field_type: str | None = None,
+        revision: int = 0,
+        **knobs: t.Any,
     ) -> None:
         super().__init__(rate_limit=None)
         self.bucket = TokenBucket(rate_per_second, burst)
         self.seed = seed
         self.token = token
-        #: When set, every record has a ``sentiment`` field of this undocumented type.
-        self.extra_field_type = extra_field_type
+        self.revision = revision
+        self.knobs = data.Knobs()
+        self.knobs.update(**knobs)
         self._key_secret = hashlib.sha256(f"dixa-page-keys-{seed}".encode()).digest()
         #: (path, request digest, offset) -> times that page was served.
         self.page_fetches: Counter[tuple[str, str, int]] = Counter()
@@ -121,6 +189,70 @@ class DixaApp(SandboxApp):
         self.add_route("POST", rf"^{p}/records/?$", self.records_data)
         self.add_route("GET", rf"^{p}/records/(?P<record_id>[^/]+)/?$", self.record_description)
         self.add_route("GET", rf"^{p}/filter/(?P<attribute>[^/]+)/?$", self.filter_values)
+
+    # -- state: revision, knobs, truth ---------------------------------------------------
+
+    @property
+    def extra_field_type(self) -> str | None:
+        return self.knobs.extra_field_type
+
+    def set_revision(self, revision: t.Any) -> None:
+        if not isinstance(revision, int) or isinstance(revision, bool) or revision < 0:
+            raise ValueError("revision is a non-negative integer")
+        self.revision = revision
+
+    def set_knobs(self, **values: t.Any) -> None:
+        self.knobs.update(**values)
+
+    def world(self) -> data.World:
+        return data.World(self.seed, self.revision, self.now(), self.knobs)
+
+    def truth_records(
+        self,
+        record_id: str,
+        day: dt.date,
+        tz: str = "UTC",
+        filters: dict[str, list[str]] | None = None,
+    ) -> list[dict[str, t.Any]]:
+        """Rows of ``POST /records`` (all pages) for the local ``day`` in ``tz``."""
+        start, end = data.day_bounds(day, tz)
+        return self.world().rows(record_id, start, end, filters or {})
+
+    def truth_metric(
+        self,
+        metric_id: str,
+        day: dt.date,
+        tz: str = "UTC",
+        filters: dict[str, list[str]] | None = None,
+        measures: list[str] | None = None,
+    ) -> list[dict[str, t.Any]]:
+        """``data.aggregates`` of ``POST /metrics`` for the local ``day`` in ``tz``."""
+        entry = data.metric(metric_id, self.knobs.first_response_time)
+        if entry is None:
+            raise KeyError(metric_id)
+        start, end = data.day_bounds(day, tz)
+        asked = measures or [a["measure"] for a in entry["aggregations"]]
+        return self.world().aggregates(metric_id, asked, start, end, filters or {})
+
+    def control(self, req: Request) -> Response:
+        if req.path == "/__sandbox__/revision":
+            if req.method == "POST":
+                try:
+                    self.set_revision((req.json() or {}).get("revision"))
+                except (ValueError, AttributeError) as exc:
+                    return json_response({"error": str(exc)}, 400)
+            return json_response({"revision": self.revision})
+        if req.path == "/__sandbox__/knobs":
+            if req.method == "POST":
+                try:
+                    values = req.json() or {}
+                    if not isinstance(values, dict):
+                        raise ValueError("a JSON object of knob: value")
+                    self.set_knobs(**values)
+                except ValueError as exc:
+                    return json_response({"error": str(exc)}, 400)
+            return json_response(self.knobs.as_dict())
+        return super().control(req)
 
     # -- auth and limits -----------------------------------------------------------------
 
@@ -166,31 +298,48 @@ class DixaApp(SandboxApp):
         return hmac.new(self._key_secret, payload, hashlib.sha256).hexdigest()[:24]
 
     def make_key(self, digest: str, offset: int, limit: int) -> str:
+        if self.knobs.page_key == "documented":
+            text = f"pageLimit={limit}&page={offset // limit}"
+            if offset % limit:
+                text += f"&offset={offset}"
+            return base64.b64encode(text.encode()).decode()
         payload = json.dumps({"q": digest, "o": offset, "l": limit}, separators=(",", ":")).encode()
         token = payload + b"|" + self._sign(payload).encode()
         return base64.urlsafe_b64encode(token).decode()
 
-    def read_key(self, key: str, digest: str) -> tuple[int, int]:
-        """(offset, limit) from a page key; 400 if edited, forged or for another query."""
+    def read_key(self, key: str, digest: str, new_limit: int | None = None) -> tuple[int, int]:
+        """(offset, limit) from a page key; 400 if it does not decode (``signed``: also if
+        edited, forged or made for another request)."""
         try:
-            token = base64.urlsafe_b64decode(key.encode() + b"=" * (-len(key) % 4))
-            payload, _, sig = token.rpartition(b"|")
-            if not hmac.compare_digest(sig.decode(), self._sign(payload)):
-                raise ValueError("signature")
-            spec = json.loads(payload)
-            if spec["q"] != digest:
-                raise ValueError("query")
-            return int(spec["o"]), int(spec["l"])
+            if self.knobs.page_key == "documented":
+                text = base64.b64decode(key.encode() + b"=" * (-len(key) % 4), validate=True)
+                params = parse_qs(text.decode("ascii"), strict_parsing=True)
+                limit, page = int(params["pageLimit"][-1]), int(params["page"][-1])
+                offset = int(params["offset"][-1]) if "offset" in params else page * limit
+                if limit < 1 or page < 0 or offset < 0:
+                    raise ValueError("range")
+            else:
+                token = base64.urlsafe_b64decode(key.encode() + b"=" * (-len(key) % 4))
+                payload, _, sig = token.rpartition(b"|")
+                if not hmac.compare_digest(sig.decode(), self._sign(payload)):
+                    raise ValueError("signature")
+                spec = json.loads(payload)
+                if spec["q"] != digest:
+                    raise ValueError("query")
+                offset, limit = int(spec["o"]), int(spec["l"])
+                page = offset // limit
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
             raise bad_request("Invalid value for: query parameter pageKey") from None
+        if new_limit is not None and self.knobs.page_limit_change == "page_times_limit":
+            return page * new_limit, new_limit
+        return offset, new_limit or limit
 
     def paged(self, req: Request, items: list[t.Any], digest: str) -> Response:
         limit = self.page_limit(req)
         offset = 0
         key = req.query.get("pageKey")
         if key is not None:
-            offset, key_limit = self.read_key(key, digest)
-            limit = limit or key_limit
+            offset, limit = self.read_key(key, digest, limit)
         limit = limit or DEFAULT_PAGE_LIMIT
         self.page_fetches[(req.path, digest, offset)] += 1
         page = items[offset : offset + limit]
@@ -217,13 +366,15 @@ class DixaApp(SandboxApp):
 
     def metrics_catalogue(self, req: Request) -> Response:
         self.authenticate(req)
-        return self.paged(req, data.METRICS, self.digest(req))
+        catalogue = data.metrics_catalogue(self.knobs.first_response_time)
+        return self.paged(req, catalogue, self.digest(req))
 
     def record_entries(self) -> list[dict[str, t.Any]]:
+        entries = data.records_catalogue(self.knobs.first_response_time)
         if not self.extra_field_type:
-            return data.RECORDS
+            return entries
         extra = {"field": "sentiment", "description": "Sentiment analysis", "nullable": True}
-        return [{**r, "fieldsMetadata": [*r["fieldsMetadata"], extra]} for r in data.RECORDS]
+        return [{**r, "fieldsMetadata": [*r["fieldsMetadata"], extra]} for r in entries]
 
     def records_catalogue(self, req: Request) -> Response:
         self.authenticate(req)
@@ -231,7 +382,7 @@ class DixaApp(SandboxApp):
 
     def metric_description(self, req: Request, metric_id: str) -> Response:
         self.authenticate(req)
-        entry = data.metric(metric_id)
+        entry = data.metric(metric_id, self.knobs.first_response_time)
         if entry is None:
             raise bad_request("Invalid value extracted from request context")
         return json_response({"data": entry})
@@ -245,9 +396,12 @@ class DixaApp(SandboxApp):
 
     def filter_values(self, req: Request, attribute: str) -> Response:
         self.authenticate(req)
-        values = data.filter_values(attribute)
+        values = self.world().filter_values(attribute)
         if values is None:
             raise bad_request("Invalid value extracted from request context")
+        if self.knobs.dataset == "docs":
+            docs = attribute == data.DOCS_FILTER_ATTRIBUTE
+            values = list(data.DOCS_FILTER_RESPONSE["data"]) if docs else []
         return self.paged(req, values, self.digest(req))
 
     # -- bodies --------------------------------------------------------------------------
@@ -261,7 +415,8 @@ class DixaApp(SandboxApp):
             raise bad_request(BAD_BODY)
         return body
 
-    def period(self, body: dict[str, t.Any]) -> tuple[float, float]:
+    def period(self, body: dict[str, t.Any]) -> tuple[int, int]:
+        """``[start, end)`` in epoch µs (an Interval's end per the ``interval_end`` knob)."""
         tz_name = body.get("timezone")
         if not isinstance(tz_name, str):
             raise bad_request(BAD_BODY)
@@ -278,14 +433,15 @@ class DixaApp(SandboxApp):
             end = self._instant(spec.get("end"))
             if end <= start:
                 raise bad_request(BAD_BODY)
-            return start.timestamp(), end.timestamp()
+            extra = 1 if self.knobs.interval_end == "inclusive" else 0
+            return data.to_us(start), data.to_us(end) + extra
         if kind == "Preset":
             value = spec.get("value")
             name = value.get("_type") if isinstance(value, dict) else None
             if name not in PRESETS:
                 raise bad_request(BAD_BODY)
             start, end = preset_range(str(name), self.now().astimezone(tz))
-            return start.timestamp(), end.timestamp()
+            return data.to_us(start), data.to_us(end)
         raise bad_request(BAD_BODY)
 
     @staticmethod
@@ -301,27 +457,31 @@ class DixaApp(SandboxApp):
         return moment
 
     @staticmethod
-    def filters(body: dict[str, t.Any], accepted: set[str]) -> dict[str, set[str]]:
-        """Filters the metric or record accepts; the others are ignored, as documented."""
+    def filters(body: dict[str, t.Any]) -> dict[str, list[str]]:
+        """The request's filters (attribute -> values); the data layer ignores those the
+        metric or record does not list, as documented."""
         raw = body.get("filters", [])
         if not isinstance(raw, list):
             raise bad_request(BAD_BODY)
-        out: dict[str, set[str]] = {}
+        out: dict[str, list[str]] = {}
         for item in raw:
             if not isinstance(item, dict) or not isinstance(item.get("attribute"), str):
                 raise bad_request(BAD_BODY)
             values = item.get("values", [])
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise bad_request(BAD_BODY)
-            if item["attribute"] in accepted:
-                out.setdefault(item["attribute"], set()).update(v.lower() for v in values)
+            out.setdefault(item["attribute"], []).extend(values)
         return out
 
     def entry_for(self, body: dict[str, t.Any], catalogue: str) -> dict[str, t.Any]:
         ident = body.get("id")
         if not isinstance(ident, str):
             raise bad_request(BAD_BODY)
-        entry = data.metric(ident) if catalogue == "metrics" else data.record(ident)
+        extended = self.knobs.first_response_time
+        if catalogue == "metrics":
+            entry = data.metric(ident, extended)
+        else:
+            entry = data.record(ident, extended)
         if entry is None:
             raise bad_request("Invalid value in request")
         return entry
@@ -343,8 +503,18 @@ class DixaApp(SandboxApp):
             raise bad_request("Invalid value in request")
         else:
             measures = list(asked)
-        filters = self.filters(body, data.accepted_filters(entry))
-        aggregates = data.aggregates(self.seed, entry["id"], measures, start, end, filters)
+        filters = self.filters(body)
+        if self.knobs.dataset == "docs":
+            if body == data.DOCS_METRIC_REQUEST:
+                return json_response(data.DOCS_METRIC_RESPONSE)
+            rows = self.docs_rows(entry["relatedRecordIds"][0], start, end, filters)
+            aggregates = []
+            if "Count" in measures and (rows or self.knobs.zero_count == "value"):
+                aggregates.append(
+                    {"value": len(rows), "measure": "Count", "_type": "LongAggregateValue"}
+                )
+        else:
+            aggregates = self.world().aggregates(entry["id"], measures, start, end, filters)
         return json_response({"data": {"id": entry["id"], "aggregates": aggregates}})
 
     def records_data(self, req: Request) -> Response:
@@ -352,10 +522,43 @@ class DixaApp(SandboxApp):
         body = self.read_body(req)
         entry = self.entry_for(body, "records")
         start, end = self.period(body)
-        filters = self.filters(body, data.accepted_filters(entry))
-        convs = data.records(self.seed, entry["id"], start, end, filters)
-        rows = [data.record_row(entry["id"], c, self.extra_field_type) for c in convs]
+        filters = self.filters(body)
+        if self.knobs.dataset == "docs":
+            if body == data.DOCS_RECORDS_REQUEST:
+                rows = list(data.DOCS_RECORDS_RESPONSE["data"])
+            else:
+                rows = self.docs_rows(entry["id"], start, end, filters)
+        else:
+            rows = self.world().rows(entry["id"], start, end, filters)
         return self.paged(req, rows, self.digest(req, body))
+
+    def docs_rows(
+        self, record_id: str, start: int, end: int, filters: dict[str, list[str]]
+    ) -> list[dict[str, t.Any]]:
+        """The docs' two example rows that fall in the period and match the filters
+        (``channel`` is their ``initial_channel``; attributes they lack match nothing)."""
+        if record_id != "closed_conversations":
+            return []
+        entry = data.record(record_id)
+        assert entry is not None
+        usable = {k: v for k, v in filters.items() if k in data.accepted_filters(entry)}
+        fold = self.knobs.filter_case == "insensitive"
+        out = []
+        for row in data.DOCS_RECORDS_RESPONSE["data"]:
+            moment = dt.datetime.fromisoformat(row["primaryTimestampField"]["timestamp"])
+            if not start <= data.to_us(moment) < end or moment > self.now():
+                continue
+            have = {f["name"]: str(f["field"]["value"]) for f in row["fields"]}
+            have["channel"] = have["initial_channel"]
+            ok = True
+            for attribute, wanted in usable.items():
+                value = have.get(attribute)
+                pool = [w.lower() for w in wanted] if fold else wanted
+                if value is None or (value.lower() if fold else value) not in pool:
+                    ok = False
+            if ok:
+                out.append(row)
+        return out
 
 
 def preset_range(name: str, now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:

@@ -10,9 +10,10 @@ never dropped: the first two in ``unmapped_fields``, the last as JSON text in it
 A number never leaves its column: a whole Double in an integer column loads as that
 integer, a fractional one stops the run (the column must be rediscovered as a number).
 
-Every row's key is ``record_key`` (see :func:`identity`): the record's id field(s), its
-primary timestamp and its instant fields, never a label; a hash of the values only where
-the record carries no id field.
+Every row's key is ``record_key``: :func:`identity` (the record's id field(s), its primary
+timestamp and its instant fields, never a label; a hash of the values only where the
+record carries no id field), to which the stream adds the day (``window_start``) and
+``#n`` for the n-th alike record of a day.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import re
 import typing as t
 
 from tapkit.errors import TapError
+from tapkit.schema import DELETED_AT, DELETED_AT_SCHEMA
 
 #: ``_type`` -> JSON schema of the unwrapped value (API-FACTS §2.4).
 FIELD_TYPES: dict[str, dict[str, t.Any]] = {
@@ -85,8 +87,9 @@ FIXED_COLUMNS: dict[str, dict[str, t.Any]] = {
         "type": ["string"],
         "description": (
             "The record's identity: its id field(s) (csid, conversation_id, id), primary "
-            "timestamp and instant fields, never a label; a SHA-256 of its values where it "
-            "has no id field; '#n' marks the n-th identical record of a day."
+            "timestamp and instant fields, never a label (a SHA-256 of its values where it "
+            "has no id field), then its day (window_start); '#n' marks the n-th identical "
+            "record of a day."
         ),
     },
     "value": {
@@ -94,7 +97,7 @@ FIXED_COLUMNS: dict[str, dict[str, t.Any]] = {
         "description": "The record's own value (MetricRecord.value).",
     },
 }
-RESERVED = set(FIXED_COLUMNS) | {"value_label"}
+RESERVED = set(FIXED_COLUMNS) | {"value_label", DELETED_AT}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -191,6 +194,14 @@ def record_schema(
     for meta in metadata:
         name = str(meta["field"])
         props.update(column_schemas(name, seen.get(name), meta.get("description")))
+    # Fields the rows carry that fieldsMetadata does not name (the docs' only example row
+    # of closed_conversations has csid, initial_direction, initial_channel and
+    # contact_point): a column each, typed from the sample, rather than JSON only.
+    named = {str(m["field"]) for m in metadata}
+    for name, sample in seen.items():
+        if name != "\x00value" and name not in named and column_name(name) not in props:
+            props.update(column_schemas(name, sample, None))
+    props[DELETED_AT] = dict(DELETED_AT_SCHEMA)
     schema = {
         "type": "object",
         "title": str(record["id"]),

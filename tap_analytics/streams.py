@@ -13,8 +13,6 @@ import datetime as dt
 import typing as t
 from collections.abc import Iterable, Iterator
 
-from singer_sdk import StreamSchema
-
 from tap_analytics.client import SCHEMAS, DixaStream
 from tap_analytics.fields import RECORD_KEY, RowBuilder, canonical
 from tapkit import (
@@ -25,6 +23,7 @@ from tapkit import (
     Window,
     WindowPolicy,
 )
+from tapkit.schema import DELETED_AT
 from tapkit.windows import parse_datetime
 
 if t.TYPE_CHECKING:
@@ -59,15 +58,61 @@ class AnalyticsStream(DixaStream):
 # -- catalogues --------------------------------------------------------------------------
 
 
-class CatalogueStream(AnalyticsStream):
+#: Where a full-table stream keeps the keys its last complete listing had.
+LISTED_KEYS = "listed_keys"
+
+
+class ListingStream(AnalyticsStream):
+    """A full-table listing (a catalogue, filter values) whose entries can disappear: an
+    agent who left is no longer a filter value. A re-run would leave that row standing,
+    so the stream keeps the keys of its last complete listing in its state and, when a
+    later listing no longer has one, emits it as a deleted row (``_sdc_deleted_at``),
+    as the kit does for report windows."""
+
+    replication_key = None
+    #: The kit's schema adds ``_sdc_deleted_at`` to streams that emit deleted rows.
+    may_emit_deleted_rows = True
+
+    def listing(self) -> Iterator[dict[str, t.Any]]:
+        raise NotImplementedError
+
+    def get_records(self, context: t.Any) -> Iterator[dict[str, t.Any]]:
+        keys = list(self.primary_keys or [])
+        fresh: list[list[t.Any]] = []
+        for row in self.listing():
+            fresh.append([row.get(k) for k in keys])
+            yield row
+        # The listing is complete (an error above ends the run before this point).
+        state = self.stream_state
+        before = state.get(LISTED_KEYS)
+        alive = {tuple(k) for k in fresh}
+        if isinstance(before, list):
+            deleted_at = dt.datetime.now(dt.UTC).isoformat()
+            gone = [
+                k
+                for k in before
+                if isinstance(k, list) and len(k) == len(keys) and tuple(k) not in alive
+            ]
+            if gone:
+                self.logger.info(
+                    "%s: %d entr(ies) no longer listed; emitted as deleted (%s set)",
+                    self.name,
+                    len(gone),
+                    DELETED_AT,
+                )
+            for key in gone:
+                yield {**dict(zip(keys, key, strict=True)), DELETED_AT: deleted_at}
+        state[LISTED_KEYS] = sorted(fresh, key=canonical)
+
+
+class CatalogueStream(ListingStream):
     """A GET catalogue, every page; full table, key ``id``."""
 
     primary_keys: t.ClassVar[list[str]] = ["id"]
-    replication_key = None
-    schema = StreamSchema(SCHEMAS)
+    schema = KitStreamSchema(SCHEMAS)
     catalogue: t.ClassVar[str]
 
-    def get_records(self, context: t.Any) -> Iterator[dict[str, t.Any]]:
+    def listing(self) -> Iterator[dict[str, t.Any]]:
         yield from self.analytics_tap.catalogue(self.catalogue)
 
 
@@ -83,16 +128,15 @@ class RecordsStream(CatalogueStream):
     catalogue = "records"
 
 
-class FilterValuesStream(AnalyticsStream):
+class FilterValuesStream(ListingStream):
     """Values of every filter attribute named in either catalogue."""
 
     name = "filter_values"
     path = "/filter/{attribute}"
     primary_keys: t.ClassVar[list[str]] = ["attribute", "value"]
-    replication_key = None
-    schema = StreamSchema(SCHEMAS)
+    schema = KitStreamSchema(SCHEMAS)
 
-    def get_records(self, context: t.Any) -> Iterator[dict[str, t.Any]]:
+    def listing(self) -> Iterator[dict[str, t.Any]]:
         for attribute in self.analytics_tap.filter_attributes():
             url = self.analytics_url("filter", attribute)
             for page in self.pages("GET", url, what=f"filter values of '{attribute}'"):
@@ -211,7 +255,9 @@ class MetricDataStream(DayWindowStream):
         if not measures:
             return []
         filters = self.analytics_tap.filters_for(entry)
-        inclusive = self.analytics_tap.interval_end_inclusive(metric_id)
+        known = {str(e["id"]) for e in self.analytics_tap.catalogue("records")}
+        related = [str(r) for r in entry.get("relatedRecordIds") or [] if str(r) in known]
+        inclusive = self.analytics_tap.interval_end_inclusive(related)
         body = self.period_body(metric_id, window, filters, inclusive_end=inclusive)
         body["aggregations"] = measures
         payload = self.send_json("POST", self.analytics_url("metrics"), json=body)
@@ -227,10 +273,14 @@ class MetricDataStream(DayWindowStream):
             "filters": filters or None,
             "filters_key": filters_key(filters),
         }
-        rows = []
-        for measure in measures:
-            rows.append({**base, "measure": measure, **self.typed_value(by_measure.get(measure))})
-        return rows
+        # One row per aggregate the answer has. A measure it leaves out (an average of
+        # nothing, a Count of nothing where the API sends no zero) is no row: if an
+        # earlier run loaded one for this day, the kit emits it as deleted.
+        return [
+            {**base, "measure": measure, **self.typed_value(by_measure[measure])}
+            for measure in measures
+            if measure in by_measure
+        ]
 
     def typed_value(self, aggregate: dict[str, t.Any] | None) -> dict[str, t.Any]:
         out: dict[str, t.Any] = {
@@ -290,8 +340,10 @@ class RecordDataStream(DayWindowStream):
     sit in memory. Only the day's keys are kept (repeat numbering, page-key restart).
 
     Every record the API returns is one row: the key is the record's identity
-    (:func:`fields.identity`), and the n-th record of a day with the same identity (a
-    conversation closed twice that the answer does not tell apart) gets ``#n``."""
+    (:func:`fields.identity`) and its day, and the n-th record of a day with the same
+    identity (a conversation closed twice that the answer does not tell apart) gets
+    ``#n``. With filters, records that a re-fetched day no longer lists are emitted as
+    deleted (:meth:`vanished`)."""
 
     path = "/records"
     buffer_window_rows = False
@@ -327,7 +379,8 @@ class RecordDataStream(DayWindowStream):
         self, window: Window, context: t.Mapping[str, t.Any] | None
     ) -> Iterator[dict[str, t.Any]]:
         filters = self.analytics_tap.record_filters(self.record_id)
-        body = self.period_body(self.record_id, window, filters)
+        inclusive = self.analytics_tap.interval_end_inclusive([self.record_id])
+        body = self.period_body(self.record_id, window, filters, inclusive_end=inclusive)
         emitted: set[t.Any] = set()
         try:
             yield from self.day_rows(window, body, emitted)
@@ -343,15 +396,40 @@ class RecordDataStream(DayWindowStream):
                 window.start.date(),
             )
             sent_before = set(emitted)
-            for row in self.day_rows(window, body, set()):
+            for row in self.day_rows(window, body, emitted):
                 if row[RECORD_KEY] not in sent_before:
                     yield row
+        if filters:
+            yield from self.vanished(window, emitted, context)
+
+    def vanished(
+        self, window: Window, keys: set[t.Any], context: t.Mapping[str, t.Any] | None
+    ) -> list[dict[str, t.Any]]:
+        """Deleted rows for the records an earlier run loaded for this day that the
+        filtered answer no longer lists (a record whose agent, queue or tags changed no
+        longer matches the filters). Without filters a record, once returned, stays."""
+        if DELETED_AT not in (self.schema.get("properties") or {}):
+            if not getattr(self, "_warned_no_deleted_at", False):
+                self._warned_no_deleted_at = True
+                self.logger.warning(
+                    "%s: the catalog has no %s column, so records that no longer match "
+                    "`filters` cannot be deleted; rediscover the catalog",
+                    self.name,
+                    DELETED_AT,
+                )
+            return []
+        rk = self.replication_key
+        start = self.window_columns(window)[rk]
+        listed = [{rk: start, RECORD_KEY: key} for key in keys]
+        deleted_at = dt.datetime.now(dt.UTC).isoformat()
+        return self.tombstones(window, listed, context, deleted_at)
 
     def day_rows(
         self, window: Window, body: dict[str, t.Any], seen: set[t.Any]
     ) -> Iterator[dict[str, t.Any]]:
         """The day's rows, page by page; ``seen`` collects their keys."""
         base = {**self.window_columns(window), "record_id": self.record_id}
+        day = f"window_start={base['window_start']}"
         url = self.analytics_url("records")
         repeats: dict[str, int] = {}
         for page in self.pages("POST", url, body=body, what=f"records of '{self.record_id}'"):
@@ -361,10 +439,13 @@ class RecordDataStream(DayWindowStream):
                 if self.at_window_end(raw, window):
                     continue
                 row = self.builder.build(raw, base)
-                ident = str(row[RECORD_KEY])
+                # The day is part of the identity: a record whose period instant is not
+                # among its fields (the docs' example row: created_at, while the period
+                # may select on the close) can come back alike on another day.
+                ident = f"{row[RECORD_KEY]};{day}"
                 repeats[ident] = repeats.get(ident, 0) + 1
-                if repeats[ident] > 1:
-                    row[RECORD_KEY] = f"{ident}#{repeats[ident]}"
+                n = repeats[ident]
+                row[RECORD_KEY] = ident if n == 1 else f"{ident}#{n}"
                 seen.add(row[RECORD_KEY])
                 yield row
 

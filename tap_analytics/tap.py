@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
+from collections.abc import Iterator
 
 from singer_sdk import typing as th
 
@@ -181,9 +182,13 @@ class TapAnalytics(KitTap):
 
     # -- discovery -----------------------------------------------------------------------
 
+    def now(self) -> dt.datetime:
+        """The current instant (a seam for tests)."""
+        return dt.datetime.now(dt.UTC)
+
     def sample_rows(self, record_id: str, *, warn: bool = True) -> list[dict[str, t.Any]]:
         """One page of recent rows of a record id, to learn its fields' ``_type``."""
-        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        now = self.now().replace(microsecond=0)
         tz = str(self.config.get("timezone") or "UTC")
         for days in SAMPLE_PERIODS_DAYS:
             body = {
@@ -216,50 +221,61 @@ class TapAnalytics(KitTap):
 
     # -- the Interval's end: exclusive or inclusive ------------------------------------------
 
-    def interval_end_inclusive(self, metric_id: str) -> bool:
+    def interval_end_inclusive(self, prefer: t.Sequence[str]) -> bool:
         """Whether the API reads an Interval's ``end`` as inclusive (the docs do not say).
 
-        Asked once per run, of a record related to the metric: a row stamped ``T`` (from
-        the discovery-style sample) is looked for in ``[T - 1 s, T]`` (there only if ``end``
-        is inclusive) and, failing that, in ``[T, T + 1 s]`` (which shows that the period
-        applies to the primary timestamp at all). Without such a row, or when neither
-        answer has it, the half-open reading is kept and the run says so."""
+        Asked once per run, of a record (those in ``prefer`` first, then every other
+        record in the catalogue): a row stamped ``T`` (from the discovery-style sample) is
+        looked for in ``[T - 1 s, T]`` (there only if ``end`` is inclusive) and, failing
+        that, in ``[T, T + 1 s]`` (which shows that the period applies to the primary
+        timestamp at all: the docs' example row of ``closed_conversations`` has
+        ``created_at`` while the period may select on the close). When no record tells,
+        the half-open reading is kept and the run says so."""
         known_reading: bool | None = getattr(self, "_end_inclusive", None)
         if known_reading is not None:
             return known_reading
         self._end_inclusive = False
-        entry = self.catalogue_entry("metrics", metric_id)
-        known = {str(e["id"]) for e in self.catalogue("records")}
-        related = [str(r) for r in entry.get("relatedRecordIds") or [] if str(r) in known]
-        if not related:
-            return False
-        record_id = related[0]
-        stamp = None
+        second = dt.timedelta(seconds=1)
+        for record_id in self.probe_candidates(prefer):
+            moment = self.sample_instant(record_id)
+            if moment is None:
+                continue
+            if self.period_has(record_id, moment - second, moment, moment):
+                self._end_inclusive = True
+                self.logger.info(
+                    "The API reads an Interval's end as inclusive: days are asked up to "
+                    "the last millisecond before the next local midnight."
+                )
+                return True
+            if self.period_has(record_id, moment, moment + second, moment):
+                return False
+        self.logger.warning(
+            "Could not tell whether the API reads an Interval's end as inclusive (no "
+            "record was found by its own timestamp); days are asked half-open."
+        )
+        return False
+
+    def probe_candidates(self, prefer: t.Sequence[str]) -> Iterator[str]:
+        """``prefer`` (record ids known to exist), then the catalogue's other records
+        (fetched only if needed)."""
+        tried = set()
+        for record_id in prefer:
+            tried.add(record_id)
+            yield record_id
+        for entry in self.catalogue("records"):
+            if str(entry["id"]) not in tried:
+                yield str(entry["id"])
+
+    def sample_instant(self, record_id: str) -> dt.datetime | None:
+        """The primary timestamp of the first row of a recent sample, if any."""
         for row in self.sample_rows(record_id, warn=False):
             primary = row.get("primaryTimestampField")
             if isinstance(primary, dict) and isinstance(primary.get("timestamp"), str):
-                stamp = primary["timestamp"]
-                break
-        if stamp is None:
-            return False
-        try:
-            moment = parse_datetime(stamp)
-        except ValueError:
-            return False
-        second = dt.timedelta(seconds=1)
-        if self.period_has(record_id, moment - second, moment, moment):
-            self._end_inclusive = True
-            self.logger.info(
-                "The API reads an Interval's end as inclusive: days are asked up to the "
-                "last millisecond before the next local midnight."
-            )
-        elif not self.period_has(record_id, moment, moment + second, moment):
-            self.logger.warning(
-                "Could not tell whether the API reads an Interval's end as inclusive (a "
-                "'%s' row was not found by its own timestamp); days are asked half-open.",
-                record_id,
-            )
-        return self._end_inclusive
+                try:
+                    return parse_datetime(primary["timestamp"])
+                except ValueError:
+                    return None
+        return None
 
     def period_has(
         self, record_id: str, start: dt.datetime, end: dt.datetime, moment: dt.datetime

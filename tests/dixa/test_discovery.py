@@ -22,6 +22,7 @@ def props(tap: TapAnalytics, stream: str) -> dict[str, t.Any]:
 
 
 def test_discovery_makes_one_typed_stream_per_record_id(dixa_config: dict[str, t.Any]) -> None:
+    # The docs' catalogues: records `ratings` and `closed_conversations`.
     tap = TapAnalytics(config=dixa_config)
     assert set(tap.streams) == {
         "metrics",
@@ -30,29 +31,40 @@ def test_discovery_makes_one_typed_stream_per_record_id(dixa_config: dict[str, t
         "metric_data",
         "closed_conversations",
         "ratings",
-        "first_response_time",
     }
+    # Default reading: rows shaped like the docs' example (csid, initial_direction,
+    # initial_channel, contact_point); fieldsMetadata's fields are columns too (text
+    # until seen), the example's fields are typed from the sample.
     closed = props(tap, "closed_conversations")
-    assert closed["conversation_id"]["type"] == ["integer", "null"]  # the docs' rows may lack it
+    assert closed["conversation_id"]["type"] == ["string", "null"]  # named, never seen
+    assert closed["csid"]["type"] == ["integer", "null"]
+    assert closed["initial_channel"]["type"] == ["string", "null"]
+    assert "initial_channel_label" in closed and "contact_point_label" in closed
     assert closed["record_key"]["type"] == ["string"]  # the key: never null
-    assert closed["handling_duration"]["type"] == ["number", "null"]
-    assert closed["closed_at"]["format"] == "date-time"
-    assert closed["created_at"]["format"] == "date-time"  # a TimestampField
-    assert closed["tags"]["type"] == ["array", "null"] and closed["tags"]["items"]["type"] == [
-        "string",
-        "null",
-    ]
-    assert "tags_label" in closed and "agent_id_label" in closed
     assert closed["closed_by"]["description"].startswith("User closing the conversation")
     ratings = props(tap, "ratings")
-    assert ratings["rating"]["type"] == ["integer", "null"]
-    assert ratings["satisfied"]["type"] == ["boolean", "null"]
+    assert ratings["value"]["type"] == ["integer", "null"]  # the rating, a LongField
+    assert ratings["conversation_id"]["type"] == ["integer", "null"]
+    assert ratings["agent_id"]["type"] == ["string", "null"] and "agent_id_label" in ratings
+    assert tap.streams["closed_conversations"].primary_keys == ["record_key"]
+    assert tap.streams["ratings"].replication_key == "window_start"
+
+
+def test_discovery_types_the_catalogue_shaped_rows_and_extra_records(
+    dixa_app: DixaApp, dixa_config: dict[str, t.Any]
+) -> None:
+    dixa_app.set_knobs(record_shape="catalogue", first_response_time=True)
+    tap = TapAnalytics(config=dixa_config)
+    assert "first_response_time" in tap.streams
+    closed = props(tap, "closed_conversations")
+    assert closed["conversation_id"]["type"] == ["integer", "null"]
+    assert closed["closed_at"]["format"] == "date-time"  # an InstantField
+    assert "csid" not in closed
+    assert "agent_id_label" in closed and "queue_id_label" in closed
     frt = props(tap, "first_response_time")
     assert frt["value"]["type"] == ["number", "null"]  # MetricRecord.value, a DoubleField
     assert frt["csid"]["type"] == ["integer", "null"]
-    assert tap.streams["closed_conversations"].primary_keys == ["record_key"]
     assert tap.streams["first_response_time"].primary_keys == ["record_key"]
-    assert tap.streams["ratings"].replication_key == "window_start"
 
 
 def test_record_ids_limit_discovery_to_a_few_requests(
@@ -92,7 +104,7 @@ def test_discovery_is_stable(dixa_config: dict[str, t.Any]) -> None:
 def test_an_unknown_record_id_names_the_setting(dixa_config: dict[str, t.Any]) -> None:
     with pytest.raises(
         TapError,
-        match=r"record_ids: 'nope' is not in the Dixa records catalogue \(known: closed_conversations, first_response_time, ratings\)",
+        match=r"record_ids: 'nope' is not in the Dixa records catalogue \(known: closed_conversations, ratings\)",
     ):
         TapAnalytics(config={**dixa_config, "record_ids": ["ratings", "nope"]})
 
@@ -121,10 +133,11 @@ def test_catalogues_are_paged_completely(dixa_app: DixaApp, dixa_config: dict[st
         {**dixa_config, "page_limit": 1},
         streams=["metrics", "records", "filter_values"],
     )
-    assert len(result.records["metrics"]) == 3
-    assert len(result.records["records"]) == 3
-    assert len(result.records["filter_values"]) == 24
-    assert dixa_app.stats["GET /v1/analytics/metrics"] >= 3
+    assert len(result.records["metrics"]) == 2
+    assert len(result.records["records"]) == 2
+    # agents 5, queues 3, channels 4, directions 2, tags 4, contact points 5
+    assert len(result.records["filter_values"]) == 23
+    assert dixa_app.stats["GET /v1/analytics/metrics"] >= 2
 
 
 def test_undocumented_field_types_are_kept_and_logged_once(
@@ -152,7 +165,7 @@ def test_undocumented_field_types_are_kept_and_logged_once(
     ]
     for row in rows:
         assert '"_type":"SentimentField"' in row["sentiment"]
-        assert row["rating"] is not None
+        assert row["value"] is not None  # the rating
     warnings = [r for r in caplog.records if "undocumented type 'SentimentField'" in r.getMessage()]
     assert len(warnings) == 1
 
@@ -240,10 +253,16 @@ def test_record_ids_missing_from_a_cached_catalog_are_discovered_live(
     config = {**dixa_config, "record_ids": ["ratings", "closed_conversations"]}
     tap = TapAnalytics(config=config, catalog=catalog)
     assert {"ratings", "closed_conversations"} <= set(tap.streams)
-    assert "first_response_time" not in tap.streams
+    assert set(tap.streams) == {
+        "metrics",
+        "records",
+        "filter_values",
+        "metric_data",
+        *config["record_ids"],
+    }
     # Only the missing record id costs requests: the catalogue and one sample page.
     assert dixa_app.stats["requests"] - before == 2
-    assert tap.streams["closed_conversations"].schema["properties"]["conversation_id"]["type"] == [
+    assert tap.streams["closed_conversations"].schema["properties"]["csid"]["type"] == [
         "integer",
         "null",
     ]

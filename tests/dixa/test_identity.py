@@ -84,9 +84,10 @@ def test_the_docs_closed_conversations_sample_loads_every_record(
     fake.rows[CLOSED] = docs_closed_conversations()
     result = run_sync(TapAnalytics, config, streams=[CLOSED, "metric_data"])
     rows = result.records[CLOSED]
+    day = "window_start=2023-04-20T22:00:00+00:00"  # 2023-04-21 in Copenhagen
     assert [r["record_key"] for r in rows] == [
-        "csid=184472;created_at=2023-04-21T10:23:14.293Z",
-        "csid=184473;created_at=2023-04-21T10:24:04.259Z",
+        f"csid=184472;created_at=2023-04-21T10:23:14.293Z;{day}",
+        f"csid=184473;created_at=2023-04-21T10:24:04.259Z;{day}",
     ]
     assert result.schemas[CLOSED]["key_properties"] == ["record_key"]
     assert counts(rows) == Counter({"2023-04-21": 2})
@@ -109,7 +110,8 @@ def test_a_conversation_closed_twice_is_two_rows_under_either_reading(
     result = run_sync(TapAnalytics, config, streams=[CLOSED, "metric_data"])
     keys = [r["record_key"] for r in result.records[CLOSED]]
     assert len(set(keys)) == len(keys) == 5
-    assert "csid=184472;created_at=2023-04-21T10:23:14.293Z#2" in keys
+    day = "window_start=2023-04-20T22:00:00+00:00"
+    assert f"csid=184472;created_at=2023-04-21T10:23:14.293Z;{day}#2" in keys
     # The warehouse's rows per day equal the Count metric.
     assert counts(result.records[CLOSED]) == Counter(metric_counts(result.records["metric_data"]))
 
@@ -300,10 +302,16 @@ def test_counts_equal_the_rows_of_each_day_whether_end_is_inclusive_or_not(
     counts_by_day = metric_counts(result.records["metric_data"])
     assert counts_by_day == {"2023-04-21": 1, "2023-04-22": 2}
     assert counts(result.records[CLOSED]) == Counter(counts_by_day)
-    # The metric requests (records are asked half-open either way: a row stamped at the
-    # next midnight is left to the next day).
+    # Metric and record requests alike follow the reading the run detected (a record
+    # stamped at the next midnight is also left to the next day by the stream).
     day_ends = {b["periodFilter"]["end"] for b in fake.bodies if "aggregations" in b}
+    record_ends = {
+        b["periodFilter"]["end"]
+        for b in fake.bodies
+        if "aggregations" not in b and b["periodFilter"]["start"].endswith("T22:00:00Z")
+    }
     if inclusive_end:
         assert day_ends == {"2023-04-21T21:59:59.999Z", "2023-04-22T21:59:59.999Z"}
     else:
         assert day_ends == {"2023-04-21T22:00:00Z", "2023-04-22T22:00:00Z"}
+    assert record_ends == day_ends
