@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import random
+import time
 import typing as t
 from urllib.parse import urlparse
 
@@ -141,13 +142,18 @@ class KitRESTStream(RESTStream[t.Any]):
         return credential_key(*(self.config.get(name) for name in self.auth_settings))
 
     @property
+    def rate_limit_window(self) -> float:
+        return float(self._setting("rate_limit_window_seconds", 300))
+
+    @property
     def limiter(self) -> RateLimiter:
         host = urlparse(self.url_base).netloc
         return shared_limiter(
             self.credential_id(),
             host,
             int(self._setting("rate_limit_max_requests", 100)),
-            float(self._setting("rate_limit_window_seconds", 300)),
+            self.rate_limit_window,
+            state_dir=self.config.get("rate_limit_state_dir") or None,
         )
 
     # -- retries -------------------------------------------------------------------------
@@ -167,14 +173,69 @@ class KitRESTStream(RESTStream[t.Any]):
             yield random.uniform(delay / 2, delay)
 
     def _rate_limit_waits(self) -> t.Generator[float, t.Any, None]:
-        """Wait as long as the server asks (Retry-After), else until the budget frees."""
+        """Waits after consecutive 429s of one request: from the vendor's floor
+        (``min_rate_limit_wait``), doubling up to the rate-limit window, never shorter than
+        the server's ``Retry-After`` nor than the wait for the budget to free. Each wait
+        spends the shared budget (:meth:`RateLimiter.penalize`), so every stream and every
+        process on the credential holds off too."""
         exc = yield 0.0
+        window = self.rate_limit_window
+        floor = self.min_rate_limit_wait
+        step = 0
         while True:
+            backoff_wait = min(max(window, floor), floor * 2**step)
+            step += 1
             asked = getattr(exc, "retry_after", None)
-            wait = asked if asked is not None else self.limiter.seconds_until_free()
-            wait = max(wait, self.min_rate_limit_wait)
+            wait = max(backoff_wait, asked or 0.0, floor, self.limiter.seconds_until_free())
             self.limiter.penalize(wait)
             exc = yield wait
+
+    def rate_limit_patience(self) -> float:
+        """Seconds of waiting after consecutive 429s of one request before the run gives
+        up: the rate-limit window (a neighbour on the credential has spent its budget by
+        then), and never less than ``max_rate_limit_retries`` of the shortest waits."""
+        most = int(self._setting("max_rate_limit_retries", 30))
+        return max(self.rate_limit_window, most * self.min_rate_limit_wait)
+
+    def _rate_limited(self, func: t.Callable) -> t.Callable:
+        """Retry 429s (see :meth:`_rate_limit_waits`) until the waits for one request add
+        up to more than :meth:`rate_limit_patience`, then fail with one line saying so."""
+
+        @functools.wraps(func)
+        def call(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            waits = self._rate_limit_waits()
+            next(waits)
+            waited, tries = 0.0, 0
+            patience = self.rate_limit_patience()
+            while True:
+                try:
+                    return func(*args, **kwargs)
+                except RateLimitedError as exc:
+                    if waited > patience:
+                        raise self._rate_limit_exhausted(exc, tries, waited) from exc
+                    tries += 1
+                    wait = waits.send(exc)
+                    self._log_backoff({"exception": exc, "tries": tries, "wait": wait})
+                    time.sleep(wait)
+                    waited += wait
+
+        return call
+
+    def _rate_limit_exhausted(
+        self, exc: RateLimitedError, tries: int, waited: float
+    ) -> RateLimitedError:
+        first = str(exc.args[0]) if exc.args else "HTTP 429"
+        window = self.rate_limit_window
+        if self.rate_limit_patience() <= window:
+            why = f"more than the rate-limit window, `rate_limit_window_seconds` = {window:g} s"
+        else:
+            why = "more than `max_rate_limit_retries` shortest waits"
+        msg = (
+            f"{first}; still rate-limited after {tries} retries and {waited:.1f} s of waiting "
+            f"({why}): another application or run may be using the same credential (give "
+            "each its own, or lower `rate_limit_max_requests` on every machine that shares it)"
+        )
+        return RateLimitedError(redact(msg, self.secrets()), exc.response, exc.retry_after)
 
     def _log_backoff(self, details: t.Any) -> None:
         exc = details.get("exception")
@@ -187,14 +248,7 @@ class KitRESTStream(RESTStream[t.Any]):
         )
 
     def request_decorator(self, func: t.Callable) -> t.Callable:
-        rate_limited = backoff.on_exception(
-            self._rate_limit_waits,
-            RateLimitedError,
-            max_tries=int(self._setting("max_rate_limit_retries", 30)) + 1,
-            jitter=None,
-            on_backoff=self._log_backoff,
-            logger=None,
-        )(func)
+        rate_limited = self._rate_limited(func)
         return backoff.on_exception(
             self._error_waits,
             RETRIABLE_EXCEPTIONS,

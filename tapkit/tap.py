@@ -79,6 +79,17 @@ def http_settings(
             description="Length of the rate-limit window in seconds.",
         ),
         th.Property(
+            "rate_limit_state_dir",
+            th.StringType,
+            title="Rate limit: shared budget directory",
+            description=(
+                "Directory of the rate-limit budget that every run on this machine using the "
+                "same credential shares (one small file per credential, named by a hash). "
+                "Default: $MELTANO_PROJECT_ROOT/.meltano/run/ratelimit, else the user's "
+                "cache directory."
+            ),
+        ),
+        th.Property(
             "max_retries",
             th.IntegerType,
             default=max_retries,
@@ -104,7 +115,11 @@ def http_settings(
             th.IntegerType,
             default=30,
             title="Max 429 retries",
-            description="HTTP 429 answers waited out (Retry-After honoured) before failing.",
+            description=(
+                "HTTP 429 answers are waited out (Retry-After honoured, waits doubling up to "
+                "the rate-limit window) until the waits for one request add up to more than "
+                "rate_limit_window_seconds, and never less than this many of the shortest waits."
+            ),
         ),
         th.Property(
             "request_timeout_seconds",
