@@ -33,6 +33,7 @@ from tapkit.errors import (
     parse_retry_after,
     redact,
 )
+from tapkit.plan import Cost, PlanNeedsAPI, StreamPlan
 from tapkit.ratelimit import RateLimiter, credential_key, shared_limiter
 
 RETRIABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
@@ -155,6 +156,60 @@ class KitRESTStream(RESTStream[t.Any]):
             self.rate_limit_window,
             state_dir=self.config.get("rate_limit_state_dir") or None,
         )
+
+    # -- planning (see tapkit.plan) ------------------------------------------------------
+
+    #: Said beside the stream in a plan (e.g. "paged: at least one request").
+    plan_note: t.ClassVar[str] = ""
+
+    def plan_partitions(self) -> list[dict[str, t.Any]] | None:
+        """The partitions a run would sync; raises :class:`PlanNeedsAPI` when only the API
+        can list them."""
+        return t.cast("list[dict[str, t.Any]] | None", self.partitions)
+
+    def plan_cost(self, context: t.Mapping[str, t.Any] | None) -> tuple[int, Cost]:
+        """(windows, cost) of one partition, or of the stream: a stream that is not
+        date-windowed reads its table with one request."""
+        return 0, Cost(1)
+
+    def plan_stream(self) -> StreamPlan:
+        """This stream's part of the plan of a run (see :func:`tapkit.plan.plan_tap`)."""
+        per_request = self.rate_limit_window / int(self._setting("rate_limit_max_requests", 100))
+        out = StreamPlan(seconds_per_request=per_request)
+        if self.plan_note:
+            out.notes.append(self.plan_note)
+        try:
+            partitions = self.plan_partitions()
+        except PlanNeedsAPI:
+            out.notes.append(
+                "its partitions are listed by the API, so they are not counted: name them "
+                "in the settings to plan them"
+            )
+            out.complete = False
+            return out
+        if partitions is not None:
+            out.partitions = len(partitions)
+        for context in partitions if partitions is not None else [None]:
+            windows, cost = self.plan_cost(context)
+            out.windows += windows
+            out.cost = out.cost + cost
+        return out
+
+    def check_plan_once(self) -> None:
+        """The first stream of a run to read logs the run's plan when it is a long one."""
+        tap = self._tap
+        if not tap.__dict__.get("_kit_plan_checked") and hasattr(tap, "log_plan_if_long"):
+            tap.__dict__["_kit_plan_checked"] = True
+            tap.log_plan_if_long()
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict[str, t.Any]]:
+        self.check_plan_once()
+        yield from super().get_records(context)
+
+    def _refuse_while_planning(self) -> None:
+        if self._tap.__dict__.get("_kit_planning"):
+            msg = f"stream '{self.name}' would call {self.vendor_name} to plan"
+            raise PlanNeedsAPI(msg)
 
     # -- retries -------------------------------------------------------------------------
 
@@ -338,6 +393,7 @@ class KitRESTStream(RESTStream[t.Any]):
     def _request(
         self, prepared_request: requests.PreparedRequest, context: t.Any
     ) -> requests.Response:
+        self._refuse_while_planning()
         limiter = self.limiter
         stamp = limiter.acquire()
         try:
@@ -389,6 +445,7 @@ class KitRESTStream(RESTStream[t.Any]):
         auth, no rate-limit budget): for URLs handed back by the API, such as download
         links that may live on a third-party host. ``raw=True`` skips the JSON check.
         """
+        self._refuse_while_planning()
         if authenticate:
             merged = {**self.http_headers, **(headers or {})}
             request = requests.Request(method, url, params=params, json=json, headers=merged)

@@ -3,6 +3,7 @@ console entry point that turns known failures into one clear line and a non-zero
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import logging
 import numbers
@@ -221,6 +222,28 @@ class KitTap(Tap):
             raise ConfigValidationError("Config validation failed", errors=extra)
         return [*errors, *extra]
 
+    def log_plan_if_long(self) -> None:
+        """Log the plan first when the run is planned to take more than an hour."""
+        from tapkit.plan import LONG_RUN_SECONDS, duration, plan_tap
+
+        try:
+            plan = plan_tap(self)
+        except Exception as exc:  # a plan is advice: never the reason a run fails
+            self.logger.debug("No plan for this run: %s", exc)
+            return
+        if plan.seconds <= LONG_RUN_SECONDS:
+            return
+        self.logger.warning(
+            "This run is planned at %d request(s), about %s at the configured rate limit "
+            "(`%s --plan` prints this before a run; a backfill can go in slices, see the "
+            "README). The plan:",
+            plan.requests,
+            duration(plan.seconds),
+            self.name,
+        )
+        for line in plan.lines():
+            self.logger.warning("plan | %s", line)
+
     @property
     def tz_name(self) -> str:
         return str(self.config.get("timezone") or "UTC")
@@ -275,6 +298,38 @@ def _unreadable_json_file(argv: t.Sequence[str]) -> str | None:
     return None
 
 
+def _plan_arguments(tap_cls: type[Tap], argv: t.Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=tap_cls.name,
+        description="Print what a run would cost (windows, requests, time), without a "
+        "request for data.",
+    )
+    parser.add_argument("--plan", action="store_true", required=True)
+    parser.add_argument("--config", action="append", default=[], metavar="FILE|ENV")
+    parser.add_argument("--state", metavar="FILE")
+    parser.add_argument("--catalog", "--properties", dest="catalog", metavar="FILE")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    return parser.parse_args(list(argv))
+
+
+def run_plan(tap_cls: type[Tap], argv: t.Sequence[str]) -> None:
+    """``<tap> --config C [--state S] [--catalog K] --plan [--format json]``."""
+    from tapkit.plan import plan_tap
+
+    args = _plan_arguments(tap_cls, argv)
+    files = [c for c in args.config if c != "ENV"]
+    tap = tap_cls(
+        config=files or None,  # type: ignore[arg-type]
+        state=args.state,
+        catalog=args.catalog,
+        parse_env_config="ENV" in args.config,
+        validate_config=True,
+        setup_mapper=False,
+    )
+    plan = plan_tap(tap)
+    print(plan.as_json() if args.format == "json" else plan.text(), flush=True)
+
+
 def run_cli(tap_cls: type[Tap]) -> None:
     """Console entry point: known failures become one clear line and exit code 1."""
     log = logging.getLogger(tap_cls.name)
@@ -284,6 +339,9 @@ def run_cli(tap_cls: type[Tap]) -> None:
         log.error("%s failed: %s", tap_cls.name, problem)
         sys.exit(1)
     try:
+        if "--plan" in sys.argv[1:]:
+            run_plan(tap_cls, sys.argv[1:])
+            return
         tap_cls.cli()
     except (TapError, FatalAPIError, RetriableAPIError, requests.RequestException) as exc:
         message = str(exc.args[0]) if exc.args else type(exc).__name__
