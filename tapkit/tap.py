@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import logging
 import numbers
 import sys
@@ -317,9 +318,23 @@ def run_plan(tap_cls: type[Tap], argv: t.Sequence[str]) -> None:
     from tapkit.plan import plan_tap
 
     args = _plan_arguments(tap_cls, argv)
-    files = [c for c in args.config if c != "ENV"]
+    config: dict[str, t.Any] = {}
+    for path in (c for c in args.config if c != "ENV"):  # later files win, as in a run
+        try:
+            with open(path, encoding="utf-8") as fh:
+                loaded = json.load(fh)
+        except OSError as exc:
+            msg = f"--config file '{path}' cannot be read: {exc.strerror}"
+            raise TapError(msg) from None
+        except ValueError as exc:
+            msg = f"--config file '{path}' is not valid JSON ({exc})"
+            raise TapError(msg) from None
+        if not isinstance(loaded, dict):
+            msg = f"--config file '{path}' does not hold a JSON object"
+            raise TapError(msg)
+        config.update(loaded)
     tap = tap_cls(
-        config=files or None,  # type: ignore[arg-type]
+        config=config,
         state=args.state,
         catalog=args.catalog,
         parse_env_config="ENV" in args.config,

@@ -214,3 +214,24 @@ def test_a_short_run_logs_no_plan(
     with caplog.at_level(logging.INFO):
         run_sync(TapLexerActivity, lexer_config(url), streams=["summary"])
     assert not any("This run is planned" in r.getMessage() for r in caplog.records)
+
+
+def test_a_missing_config_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from tap_lexer_activity.tap import main; main()",
+            "--config",
+            str(tmp_path / "nope.json"),
+            "--plan",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+    )
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    assert "nope.json' cannot be read" in proc.stderr.strip().splitlines()[-1]
