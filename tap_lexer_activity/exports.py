@@ -45,7 +45,7 @@ import requests
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
 from tap_lexer_activity.streams import REPORTS_PATH, NpsFormsMixin, ReportStream
-from tapkit import TapError, Window, WindowPolicy, plan_windows, utc_iso
+from tapkit import Cost, TapError, Window, WindowPolicy, plan_windows, utc_iso
 from tapkit.errors import FatalRequestError
 
 STATUS_PATH = "/activity/reports/status"
@@ -297,6 +297,20 @@ class ExportStream(ReportStream):
         span = self.sync_range(context)
         policy = WindowPolicy(max_days=self.settings.window_days)
         return plan_windows(span.start, span.end, policy)
+
+    #: Status checks a plan assumes per export job (the real number depends on the job).
+    plan_polls: t.ClassVar[int] = 3
+    plan_note = f"{plan_polls} status checks assumed per export job"
+
+    def window_cost(self, window: Window, context: t.Mapping[str, t.Any] | None) -> Cost:
+        """The job's start, its status checks (after the poll waits) and the file, which
+        is fetched without the credential (outside the rate-limit budget)."""
+        settings = self.settings
+        interval, waits = settings.poll_interval, 0.0
+        for _ in range(self.plan_polls):
+            waits += interval
+            interval = min(interval * POLL_BACKOFF, max(MAX_POLL_INTERVAL, settings.poll_interval))
+        return Cost(2 + self.plan_polls, unbudgeted=1, wait_seconds=waits)
 
     # -- sync ------------------------------------------------------------------------
 

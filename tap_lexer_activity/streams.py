@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tap_lexer_activity.client import LexerListStream, LexerStream
-from tapkit import DateWindowStream, TapError, Window, WindowPolicy, utc_iso
+from tapkit import Cost, DateWindowStream, TapError, Window, WindowPolicy, utc_iso
 from tapkit.windows import add_days
 
 REPORTS_PATH = "/activity/reports"
@@ -398,6 +398,16 @@ class SeriesReportStream(ReportStream):
         for day_start, day_end in self.dst_days(window):
             self.apply_hourly(window, day_start, day_end, rows, context)
         return list(rows.values())
+
+    def window_cost(self, window: Window, context: t.Mapping[str, t.Any] | None) -> Cost:
+        """One request, and one more per DST-change day whose counts are summed from
+        hours (see :meth:`apply_hourly`)."""
+        hourly = 0
+        if self.additive_fields:
+            for day_start, day_end in self.dst_days(window):
+                length = day_end.astimezone(dt.UTC) - day_start.astimezone(dt.UTC)
+                hourly += not length % HOUR
+        return Cost(1 + hourly)
 
     def duplicate(self, bucket: Bucket, start: dt.datetime) -> TapError:
         dims = ", ".join(f"{k}={v}" for k, v in bucket.dims) or "no other dimension"

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_livechat_reports.client import LiveChatStream, version_tuple
-from tapkit import TapError, Window, utc_iso
+from tapkit import Cost, TapError, Window, utc_iso
 from tapkit.windows import add_days
 
 MICROSECOND = dt.timedelta(microseconds=1)
@@ -180,6 +180,11 @@ class ReportStream(LiveChatStream):
                 self.api_version,
             )
         return False
+
+    def window_cost(self, window: Window, context: t.Mapping[str, t.Any] | None) -> Cost:
+        """One request a day; none where `api_version` predates the method."""
+        new_enough = version_tuple(self.api_version) >= version_tuple(self.since_version)
+        return Cost(1 if new_enough else 0)
 
     def records_for_window(
         self, window: Window, context: t.Mapping[str, t.Any] | None
@@ -721,6 +726,7 @@ class StatsVisitorsStream(WindowReportStream):
     others in turn on 404, and the one that answered is kept for the run."""
 
     name = "stats_visitors"
+    plan_note = "one request more if stats/visitors answers 404"
     method = "stats/visitors"
     family = "customers"
     since_version = "3.6"
@@ -771,6 +777,7 @@ class ChatsQueuedVisitorsLeftStream(WindowReportStream):
     ``summary.total_pages``."""
 
     name = "chats_queued_visitors_left"
+    plan_note = "paged: one request a day per page, at least one"
     method = "chats/queued_visitors_left"
     since_version = "3.6"
     # A LiveChat chat keeps its ID across threads, so one chat can be queued (and leave)

@@ -3,6 +3,7 @@ clear errors, and the base class of a date-windowed report stream. It knows no v
 
 from tapkit.client import KitRESTStream
 from tapkit.errors import FatalRequestError, RateLimitedError, StateError, TapError
+from tapkit.plan import Cost, PlanNeedsAPI, plan_tap
 from tapkit.ratelimit import RateLimiter, shared_limiter
 from tapkit.reports import DateWindowStream, utc_iso
 from tapkit.schema import DELETED_AT, KitStreamSchema
@@ -11,11 +12,13 @@ from tapkit.windows import Window, WindowPolicy, plan_windows, resolve_range
 
 __all__ = [
     "DELETED_AT",
+    "Cost",
     "DateWindowStream",
     "FatalRequestError",
     "KitRESTStream",
     "KitStreamSchema",
     "KitTap",
+    "PlanNeedsAPI",
     "RateLimitedError",
     "RateLimiter",
     "StateError",
@@ -23,6 +26,7 @@ __all__ = [
     "Window",
     "WindowPolicy",
     "http_settings",
+    "plan_tap",
     "plan_windows",
     "resolve_range",
     "run_cli",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import random
+import time
 import typing as t
 from urllib.parse import urlparse
 
@@ -32,6 +33,7 @@ from tapkit.errors import (
     parse_retry_after,
     redact,
 )
+from tapkit.plan import Cost, PlanNeedsAPI, StreamPlan
 from tapkit.ratelimit import RateLimiter, credential_key, shared_limiter
 
 RETRIABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
@@ -141,14 +143,73 @@ class KitRESTStream(RESTStream[t.Any]):
         return credential_key(*(self.config.get(name) for name in self.auth_settings))
 
     @property
+    def rate_limit_window(self) -> float:
+        return float(self._setting("rate_limit_window_seconds", 300))
+
+    @property
     def limiter(self) -> RateLimiter:
         host = urlparse(self.url_base).netloc
         return shared_limiter(
             self.credential_id(),
             host,
             int(self._setting("rate_limit_max_requests", 100)),
-            float(self._setting("rate_limit_window_seconds", 300)),
+            self.rate_limit_window,
+            state_dir=self.config.get("rate_limit_state_dir") or None,
         )
+
+    # -- planning (see tapkit.plan) ------------------------------------------------------
+
+    #: Said beside the stream in a plan (e.g. "paged: at least one request").
+    plan_note: t.ClassVar[str] = ""
+
+    def plan_partitions(self) -> list[dict[str, t.Any]] | None:
+        """The partitions a run would sync; raises :class:`PlanNeedsAPI` when only the API
+        can list them."""
+        return t.cast("list[dict[str, t.Any]] | None", self.partitions)
+
+    def plan_cost(self, context: t.Mapping[str, t.Any] | None) -> tuple[int, Cost]:
+        """(windows, cost) of one partition, or of the stream: a stream that is not
+        date-windowed reads its table with one request."""
+        return 0, Cost(1)
+
+    def plan_stream(self) -> StreamPlan:
+        """This stream's part of the plan of a run (see :func:`tapkit.plan.plan_tap`)."""
+        per_request = self.rate_limit_window / int(self._setting("rate_limit_max_requests", 100))
+        out = StreamPlan(seconds_per_request=per_request)
+        if self.plan_note:
+            out.notes.append(self.plan_note)
+        try:
+            partitions = self.plan_partitions()
+        except PlanNeedsAPI:
+            out.notes.append(
+                "its partitions are listed by the API, so they are not counted: name them "
+                "in the settings to plan them"
+            )
+            out.complete = False
+            return out
+        if partitions is not None:
+            out.partitions = len(partitions)
+        for context in partitions if partitions is not None else [None]:
+            windows, cost = self.plan_cost(context)
+            out.windows += windows
+            out.cost = out.cost + cost
+        return out
+
+    def check_plan_once(self) -> None:
+        """The first stream of a run to read logs the run's plan when it is a long one."""
+        tap = self._tap
+        if not tap.__dict__.get("_kit_plan_checked") and hasattr(tap, "log_plan_if_long"):
+            tap.__dict__["_kit_plan_checked"] = True
+            tap.log_plan_if_long()
+
+    def get_records(self, context: t.Any) -> t.Iterable[dict[str, t.Any]]:
+        self.check_plan_once()
+        yield from super().get_records(context)
+
+    def _refuse_while_planning(self) -> None:
+        if self._tap.__dict__.get("_kit_planning"):
+            msg = f"stream '{self.name}' would call {self.vendor_name} to plan"
+            raise PlanNeedsAPI(msg)
 
     # -- retries -------------------------------------------------------------------------
 
@@ -167,14 +228,69 @@ class KitRESTStream(RESTStream[t.Any]):
             yield random.uniform(delay / 2, delay)
 
     def _rate_limit_waits(self) -> t.Generator[float, t.Any, None]:
-        """Wait as long as the server asks (Retry-After), else until the budget frees."""
+        """Waits after consecutive 429s of one request: from the vendor's floor
+        (``min_rate_limit_wait``), doubling up to the rate-limit window, never shorter than
+        the server's ``Retry-After`` nor than the wait for the budget to free. Each wait
+        spends the shared budget (:meth:`RateLimiter.penalize`), so every stream and every
+        process on the credential holds off too."""
         exc = yield 0.0
+        window = self.rate_limit_window
+        floor = self.min_rate_limit_wait
+        step = 0
         while True:
+            backoff_wait = min(max(window, floor), floor * 2**step)
+            step += 1
             asked = getattr(exc, "retry_after", None)
-            wait = asked if asked is not None else self.limiter.seconds_until_free()
-            wait = max(wait, self.min_rate_limit_wait)
+            wait = max(backoff_wait, asked or 0.0, floor, self.limiter.seconds_until_free())
             self.limiter.penalize(wait)
             exc = yield wait
+
+    def rate_limit_patience(self) -> float:
+        """Seconds of waiting after consecutive 429s of one request before the run gives
+        up: the rate-limit window (a neighbour on the credential has spent its budget by
+        then), and never less than ``max_rate_limit_retries`` of the shortest waits."""
+        most = int(self._setting("max_rate_limit_retries", 30))
+        return max(self.rate_limit_window, most * self.min_rate_limit_wait)
+
+    def _rate_limited(self, func: t.Callable) -> t.Callable:
+        """Retry 429s (see :meth:`_rate_limit_waits`) until the waits for one request add
+        up to more than :meth:`rate_limit_patience`, then fail with one line saying so."""
+
+        @functools.wraps(func)
+        def call(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            waits = self._rate_limit_waits()
+            next(waits)
+            waited, tries = 0.0, 0
+            patience = self.rate_limit_patience()
+            while True:
+                try:
+                    return func(*args, **kwargs)
+                except RateLimitedError as exc:
+                    if waited > patience:
+                        raise self._rate_limit_exhausted(exc, tries, waited) from exc
+                    tries += 1
+                    wait = waits.send(exc)
+                    self._log_backoff({"exception": exc, "tries": tries, "wait": wait})
+                    time.sleep(wait)
+                    waited += wait
+
+        return call
+
+    def _rate_limit_exhausted(
+        self, exc: RateLimitedError, tries: int, waited: float
+    ) -> RateLimitedError:
+        first = str(exc.args[0]) if exc.args else "HTTP 429"
+        window = self.rate_limit_window
+        if self.rate_limit_patience() <= window:
+            why = f"more than the rate-limit window, `rate_limit_window_seconds` = {window:g} s"
+        else:
+            why = "more than `max_rate_limit_retries` shortest waits"
+        msg = (
+            f"{first}; still rate-limited after {tries} retries and {waited:.1f} s of waiting "
+            f"({why}): another application or run may be using the same credential (give "
+            "each its own, or lower `rate_limit_max_requests` on every machine that shares it)"
+        )
+        return RateLimitedError(redact(msg, self.secrets()), exc.response, exc.retry_after)
 
     def _log_backoff(self, details: t.Any) -> None:
         exc = details.get("exception")
@@ -187,14 +303,7 @@ class KitRESTStream(RESTStream[t.Any]):
         )
 
     def request_decorator(self, func: t.Callable) -> t.Callable:
-        rate_limited = backoff.on_exception(
-            self._rate_limit_waits,
-            RateLimitedError,
-            max_tries=int(self._setting("max_rate_limit_retries", 30)) + 1,
-            jitter=None,
-            on_backoff=self._log_backoff,
-            logger=None,
-        )(func)
+        rate_limited = self._rate_limited(func)
         return backoff.on_exception(
             self._error_waits,
             RETRIABLE_EXCEPTIONS,
@@ -284,6 +393,7 @@ class KitRESTStream(RESTStream[t.Any]):
     def _request(
         self, prepared_request: requests.PreparedRequest, context: t.Any
     ) -> requests.Response:
+        self._refuse_while_planning()
         limiter = self.limiter
         stamp = limiter.acquire()
         try:
@@ -335,6 +445,7 @@ class KitRESTStream(RESTStream[t.Any]):
         auth, no rate-limit budget): for URLs handed back by the API, such as download
         links that may live on a third-party host. ``raw=True`` skips the JSON check.
         """
+        self._refuse_while_planning()
         if authenticate:
             merged = {**self.http_headers, **(headers or {})}
             request = requests.Request(method, url, params=params, json=json, headers=merged)

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from tapkit.client import KitRESTStream
 from tapkit.errors import StateError
+from tapkit.plan import Cost
 from tapkit.schema import DELETED_AT
 from tapkit.windows import (
     SyncRange,
@@ -139,6 +140,24 @@ class DateWindowStream(KitRESTStream):
     ) -> Iterable[dict[str, t.Any]]:
         """Rows for one window; every row carries the replication key."""
         raise NotImplementedError
+
+    # -- planning (see tapkit.plan) -----------------------------------------------------
+
+    def window_cost(self, window: Window, context: t.Mapping[str, t.Any] | None) -> Cost:
+        """What :meth:`records_for_window` sends for ``window``: one request here."""
+        return Cost(1)
+
+    def plan_cost(self, context: t.Mapping[str, t.Any] | None) -> tuple[int, Cost]:
+        """(windows, cost) of one partition: the windows a run would plan from the same
+        settings and STATE, each at :meth:`window_cost`."""
+        # The SDK sets a partition's starting value when its sync begins; the plan reads
+        # the bookmark the same way (tapkit.plan restores the state afterwards).
+        self._write_starting_replication_value(context)  # type: ignore[arg-type]
+        windows = self.plan(context)
+        cost = Cost(0)
+        for window in windows:
+            cost = cost + self.window_cost(window, context)
+        return len(windows), cost
 
     def window_columns(self, window: Window) -> dict[str, t.Any]:
         """Columns that say which window a row describes."""
@@ -263,6 +282,7 @@ class DateWindowStream(KitRESTStream):
             state["replication_key_value"] = floor
 
     def get_records(self, context: t.Any) -> Iterator[dict[str, t.Any]]:
+        self.check_plan_once()
         # The input STATE's bookmark (not start_date, which the SDK also reports as the
         # starting value of a first run).
         stored = self.get_context_state(context).get("replication_key_value")

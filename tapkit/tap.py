@@ -3,7 +3,9 @@ console entry point that turns known failures into one clear line and a non-zero
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
+import json
 import logging
 import numbers
 import sys
@@ -79,6 +81,17 @@ def http_settings(
             description="Length of the rate-limit window in seconds.",
         ),
         th.Property(
+            "rate_limit_state_dir",
+            th.StringType,
+            title="Rate limit: shared budget directory",
+            description=(
+                "Directory of the rate-limit budget that every run on this machine using the "
+                "same credential shares (one small file per credential, named by a hash). "
+                "Default: $MELTANO_PROJECT_ROOT/.meltano/run/ratelimit, else the user's "
+                "cache directory."
+            ),
+        ),
+        th.Property(
             "max_retries",
             th.IntegerType,
             default=max_retries,
@@ -104,7 +117,11 @@ def http_settings(
             th.IntegerType,
             default=30,
             title="Max 429 retries",
-            description="HTTP 429 answers waited out (Retry-After honoured) before failing.",
+            description=(
+                "HTTP 429 answers are waited out (Retry-After honoured, waits doubling up to "
+                "the rate-limit window) until the waits for one request add up to more than "
+                "rate_limit_window_seconds, and never less than this many of the shortest waits."
+            ),
         ),
         th.Property(
             "request_timeout_seconds",
@@ -206,6 +223,28 @@ class KitTap(Tap):
             raise ConfigValidationError("Config validation failed", errors=extra)
         return [*errors, *extra]
 
+    def log_plan_if_long(self) -> None:
+        """Log the plan first when the run is planned to take more than an hour."""
+        from tapkit.plan import LONG_RUN_SECONDS, duration, plan_tap
+
+        try:
+            plan = plan_tap(self)
+        except Exception as exc:  # a plan is advice: never the reason a run fails
+            self.logger.debug("No plan for this run: %s", exc)
+            return
+        if plan.seconds <= LONG_RUN_SECONDS:
+            return
+        self.logger.warning(
+            "This run is planned at %d request(s), about %s at the configured rate limit "
+            "(`%s --plan` prints this before a run; a backfill can go in slices, see the "
+            "README). The plan:",
+            plan.requests,
+            duration(plan.seconds),
+            self.name,
+        )
+        for line in plan.lines():
+            self.logger.warning("plan | %s", line)
+
     @property
     def tz_name(self) -> str:
         return str(self.config.get("timezone") or "UTC")
@@ -260,6 +299,52 @@ def _unreadable_json_file(argv: t.Sequence[str]) -> str | None:
     return None
 
 
+def _plan_arguments(tap_cls: type[Tap], argv: t.Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=tap_cls.name,
+        description="Print what a run would cost (windows, requests, time), without a "
+        "request for data.",
+    )
+    parser.add_argument("--plan", action="store_true", required=True)
+    parser.add_argument("--config", action="append", default=[], metavar="FILE|ENV")
+    parser.add_argument("--state", metavar="FILE")
+    parser.add_argument("--catalog", "--properties", dest="catalog", metavar="FILE")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    return parser.parse_args(list(argv))
+
+
+def run_plan(tap_cls: type[Tap], argv: t.Sequence[str]) -> None:
+    """``<tap> --config C [--state S] [--catalog K] --plan [--format json]``."""
+    from tapkit.plan import plan_tap
+
+    args = _plan_arguments(tap_cls, argv)
+    config: dict[str, t.Any] = {}
+    for path in (c for c in args.config if c != "ENV"):  # later files win, as in a run
+        try:
+            with open(path, encoding="utf-8") as fh:
+                loaded = json.load(fh)
+        except OSError as exc:
+            msg = f"--config file '{path}' cannot be read: {exc.strerror}"
+            raise TapError(msg) from None
+        except ValueError as exc:
+            msg = f"--config file '{path}' is not valid JSON ({exc})"
+            raise TapError(msg) from None
+        if not isinstance(loaded, dict):
+            msg = f"--config file '{path}' does not hold a JSON object"
+            raise TapError(msg)
+        config.update(loaded)
+    tap = tap_cls(
+        config=config,
+        state=args.state,
+        catalog=args.catalog,
+        parse_env_config="ENV" in args.config,
+        validate_config=True,
+        setup_mapper=False,
+    )
+    plan = plan_tap(tap)
+    print(plan.as_json() if args.format == "json" else plan.text(), flush=True)
+
+
 def run_cli(tap_cls: type[Tap]) -> None:
     """Console entry point: known failures become one clear line and exit code 1."""
     log = logging.getLogger(tap_cls.name)
@@ -269,6 +354,9 @@ def run_cli(tap_cls: type[Tap]) -> None:
         log.error("%s failed: %s", tap_cls.name, problem)
         sys.exit(1)
     try:
+        if "--plan" in sys.argv[1:]:
+            run_plan(tap_cls, sys.argv[1:])
+            return
         tap_cls.cli()
     except (TapError, FatalAPIError, RetriableAPIError, requests.RequestException) as exc:
         message = str(exc.args[0]) if exc.args else type(exc).__name__
