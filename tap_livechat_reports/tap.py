@@ -9,7 +9,8 @@ from singer_sdk import typing as th
 
 from tap_livechat_reports import streams
 from tap_livechat_reports.client import DEFAULT_API_URL, DEFAULT_API_VERSION
-from tapkit import KitTap, TapError, http_settings, run_cli, window_settings
+from tapkit import Cost, KitTap, TapError, http_settings, run_cli, window_settings
+from tapkit.plan import StreamPlan, TapPlan
 
 DISTRIBUTIONS = ("day", "hour")
 
@@ -86,6 +87,19 @@ class TapLivechatReports(KitTap):
 
     def discover_streams(self) -> list[t.Any]:
         return [cls(tap=self) for cls in streams.STREAMS]
+
+    def plan_overhead(self, plan: TapPlan) -> dict[str, StreamPlan]:
+        """The one request per run that reads how the API takes ``filters.to``, sent
+        before the first report window (see ``ReportStream.to_reading``)."""
+        windowed = [
+            p
+            for name, p in plan.streams.items()
+            if p.windows and isinstance(self.streams[name], streams.ReportStream)
+        ]
+        if not windowed:
+            return {}
+        probe = StreamPlan(cost=Cost(1), seconds_per_request=windowed[0].seconds_per_request)
+        return {f"{streams.PROBE_METHOD}: how the API reads filters.to": probe}
 
     def extra_config_errors(self) -> list[str]:
         errors = super().extra_config_errors()

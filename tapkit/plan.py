@@ -84,14 +84,20 @@ class StreamPlan:
 @dataclass
 class TapPlan:
     streams: dict[str, StreamPlan] = field(default_factory=dict)
+    #: Requests a run sends once, for no one stream (what: plan), e.g. a probe of how the
+    #: API reads a bound; from the tap's ``plan_overhead(plan)`` hook.
+    overhead: dict[str, StreamPlan] = field(default_factory=dict)
+
+    def _all(self) -> list[StreamPlan]:
+        return [*self.streams.values(), *self.overhead.values()]
 
     @property
     def requests(self) -> int:
-        return sum(s.requests for s in self.streams.values())
+        return sum(s.requests for s in self._all())
 
     @property
     def seconds(self) -> float:
-        return sum(s.seconds for s in self.streams.values())
+        return sum(s.seconds for s in self._all())
 
     @property
     def complete(self) -> bool:
@@ -110,8 +116,10 @@ class TapPlan:
             if plan.notes:
                 entry["notes"] = list(plan.notes)
             streams[name] = entry
-        out: dict[str, t.Any] = {
-            "streams": streams,
+        out: dict[str, t.Any] = {"streams": streams}
+        if self.overhead:
+            out["overhead"] = {what: p.requests for what, p in self.overhead.items()}
+        out |= {
             "requests": self.requests,
             "seconds": round(self.seconds, 1),
         }
@@ -132,6 +140,11 @@ class TapPlan:
             rows.append(
                 f"{name:<{width}}  {plan.windows:>8}  {plan.requests:>9}  "
                 f"{duration(plan.seconds):>10}  {'; '.join(notes)}"
+            )
+        for what, plan in self.overhead.items():
+            rows.append(
+                f"{'(run)':<{width}}  {'':>8}  {plan.requests:>9}  "
+                f"{duration(plan.seconds):>10}  {what}"
             )
         total = f"{'total':<{width}}  {'':>8}  {self.requests:>9}  {duration(self.seconds):>10}"
         if not self.complete:
@@ -194,4 +207,7 @@ def plan_tap(tap: t.Any) -> TapPlan:
                 )
                 continue
             plan.streams[stream.name] = plan_stream()
+        overhead = getattr(tap, "plan_overhead", None)
+        if overhead is not None:
+            plan.overhead.update(overhead(plan))
     return plan

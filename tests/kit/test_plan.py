@@ -105,7 +105,9 @@ def test_the_livechat_plan_counts_the_requests_the_run_sends(
     plan = plan_tap(tap)
     assert app.stats["requests"] == 0
     assert plan.streams["chats_total_chats"].windows == 6
-    assert plan.requests == 6 * len(plan.streams)
+    # One request per stream and day, plus the run's one probe of how `filters.to` is read.
+    assert plan.requests == 6 * len(plan.streams) + 1
+    assert list(plan.as_dict()["overhead"].values()) == [1]
     run_sync(TapLivechatReports, config)
     assert app.stats["requests"] == plan.requests
 
