@@ -394,25 +394,39 @@ def _connection_error(exc: BaseException) -> requests.ConnectionError | None:
     return None
 
 
+def _host(url: str) -> str:
+    """``host[:port]`` of ``url``, without any user name or password."""
+    parsed = urlparse(url)
+    if not parsed.hostname:
+        return ""
+    return f"{parsed.hostname}:{parsed.port}" if parsed.port else parsed.hostname
+
+
+def _plain_url(url: str) -> str:
+    """``url`` without user info, query or fragment (which may hold credentials)."""
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{_host(url)}{parsed.path}"
+
+
 def unreachable_message(tap_cls: type[Tap], exc: requests.ConnectionError) -> str:
     """``cannot connect to <host> (<setting> = <url>): <reason>``: the host and the
     setting that points there, so the fix is obvious (a sandbox URL left in production
     config, a typo, a firewall)."""
     import re
 
-    url = getattr(exc.request, "url", None) or ""
-    host = urlparse(str(url)).netloc or "the API host"
+    host = _host(str(getattr(exc.request, "url", None) or "")) or "the API host"
     config = _LAST_CONFIG.get(tap_cls.name, {})
     props = tap_cls.config_jsonschema.get("properties", {})
-    names = getattr(tap_cls, "url_settings", ("api_url",))
+    names = tuple(getattr(tap_cls, "url_settings", ("api_url",)))
     named = []
     for key in names:
         value = config.get(key, props.get(key, {}).get("default"))
-        if value and urlparse(str(value)).netloc == host:
-            named.append(f"{key} = {value}")
-    if not named and config.get("domain") and str(config["domain"]).strip() in host:
-        named.append(f"domain = {config['domain']}")
-    setting = ", ".join(named) or "check " + " / ".join(names)
+        if value and _host(str(value)) == host:
+            named.append(f"{key} = {_plain_url(str(value))}")
+    domain = str(config.get("domain") or "").strip()
+    if not named and domain and domain == host:
+        named.append(f"domain = {domain}")
+    setting = ", ".join(named) or f"a host none of {', '.join(names)} names"
     found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
     reason = found.group(1).strip() if found else type(exc).__name__
     if isinstance(exc, requests.ConnectTimeout):
