@@ -375,10 +375,14 @@ def _unreadable_json_file(argv: t.Sequence[str]) -> str | None:
         except ValueError as exc:
             return f"the {what} in '{path}' is not valid JSON ({exc}); {_FIXES[what]}"
         if not isinstance(content, dict):
-            kind = type(content).__name__.replace("NoneType", "null").replace("dict", "object")
-            kind = {"list": "array", "str": "string", "int": "number", "float": "number"}.get(
-                kind, kind
-            )
+            kind = {
+                "NoneType": "null",
+                "bool": "boolean",
+                "list": "array",
+                "str": "string",
+                "int": "number",
+                "float": "number",
+            }.get(type(content).__name__, type(content).__name__)
             return f"the {what} in '{path}' is a JSON {kind}, not an object; {_FIXES[what]}"
     return None
 
