@@ -15,11 +15,42 @@ from urllib.parse import urlparse
 import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.exceptions import ConfigValidationError, FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import (
+    ConfigValidationError,
+    FatalAPIError,
+    MapperNotInitialized,
+    RetriableAPIError,
+)
+from singer_sdk.helpers.capabilities import (
+    CapabilitiesEnum,
+    PluginCapabilities,
+    TapCapabilities,
+)
 
-from tapkit.errors import TapError, redact
+from tapkit.errors import StateError, TapError, redact
 from tapkit.reports import DateWindowStream
-from tapkit.windows import WindowError, get_zone, parse_datetime
+from tapkit.windows import WindowError, config_day, get_zone, local_midnight, parse_datetime
+
+#: The distribution that ships the four taps; the SDK reads ``--version`` (and the
+#: version in ``--about``) from its installed metadata, whose only source is pyproject.toml.
+DISTRIBUTION = "cs-analytics-taps"
+
+#: What every tap of the kit advertises (``--about``) and what meltano/*.meltano.yml
+#: declares: only capabilities a test exercises for each of the four taps
+#: (tests/cli/test_capabilities.py). The SDK's defaults also advertise batch,
+#: activate-version and structured-logging, which no test here exercises.
+CAPABILITIES: list[CapabilitiesEnum] = [
+    TapCapabilities.CATALOG,
+    TapCapabilities.STATE,
+    TapCapabilities.DISCOVER,
+    PluginCapabilities.ABOUT,
+    PluginCapabilities.STREAM_MAPS,
+    PluginCapabilities.FLATTENING,
+]
+
+#: The settings of the tap run last in this process, by tap name: the console entry
+#: point names the setting behind an unreachable host with them.
+_LAST_CONFIG: dict[str, t.Mapping[str, t.Any]] = {}
 
 
 def window_settings(*, default_lookback_days: int = 1) -> list[th.Property]:
@@ -149,10 +180,20 @@ def _check_url(config: t.Mapping[str, t.Any], key: str, errors: list[str]) -> No
         errors.append(f"{key}: '{value}' is not an http(s) URL (e.g. https://host/path)")
 
 
+def bookmark_error(stream: str, value: t.Any) -> StateError:
+    return StateError(
+        f"State for stream '{stream}' has bookmark {value!r}, which is not a date-time. "
+        "Clear it with `meltano state clear <state_id>` (or fix the state file) and run again."
+    )
+
+
 class KitTap(Tap):
     """Tap with the kit's settings checks and signal handling."""
 
-    #: URL settings checked for shape.
+    package_name = DISTRIBUTION
+    capabilities: t.ClassVar[list[CapabilitiesEnum]] = CAPABILITIES
+
+    #: URL settings checked for shape (and named when their host cannot be reached).
     url_settings: tuple[str, ...] = ("api_url",)
 
     def extra_config_errors(self) -> list[str]:
@@ -217,6 +258,7 @@ class KitTap(Tap):
 
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
         self._coerce_numbers()
+        _LAST_CONFIG[self.name] = dict(self._config)
         errors = super()._validate_config(raise_errors=raise_errors)
         extra = self.extra_config_errors()
         if extra and raise_errors:
@@ -249,6 +291,73 @@ class KitTap(Tap):
     def tz_name(self) -> str:
         return str(self.config.get("timezone") or "UTC")
 
+    # -- checks before the first request -------------------------------------------------
+
+    def check_bookmarks(self, state: t.Mapping[str, t.Any]) -> None:
+        """Every selected stream's bookmark in ``state`` must be a date-time: a corrupt one
+        stops the run before any request, not after thousands of rows of earlier streams."""
+        bookmarks = state.get("bookmarks") or {}
+        if not isinstance(bookmarks, dict):
+            msg = (
+                "the state's 'bookmarks' is not a JSON object; clear the state "
+                "(`meltano state clear <state_id>`) or fix the state file"
+            )
+            raise StateError(msg)
+        streams = self.streams if bookmarks else {}
+        for name, entry in bookmarks.items():
+            stream = streams.get(name)
+            if stream is None or not stream.replication_key:
+                continue
+            if not (stream.selected or stream.has_selected_descendents):
+                continue
+            if not isinstance(entry, dict):
+                raise bookmark_error(name, entry)
+            partitions = entry.get("partitions") or []
+            if not isinstance(partitions, list):
+                raise bookmark_error(name, partitions)
+            values = [entry.get("replication_key_value")]
+            values += [p.get("replication_key_value") for p in partitions if isinstance(p, dict)]
+            for value in values:
+                if value in (None, ""):
+                    continue
+                try:
+                    parse_datetime(str(value))
+                except WindowError as exc:
+                    raise bookmark_error(name, value) from exc
+
+    def warn_if_start_in_future(self) -> bool:
+        """One WARNING line when ``start_date`` is after today: no date window is due, so
+        the report streams load nothing (the run still ends with exit 0). True if so."""
+        start = self.config.get("start_date")
+        if not start:
+            return False
+        try:
+            tz = get_zone(self.tz_name)
+            first = local_midnight(config_day(start), tz)
+        except WindowError:
+            return False  # reported by the settings checks
+        now = dt.datetime.now(dt.UTC)
+        if first <= now:
+            return False
+        self.logger.warning(
+            "start_date %s is in the future (now %s): nothing is due yet, so no report "
+            "data is loaded until then; set an earlier start_date to load past data.",
+            start,
+            now.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
+        )
+        return True
+
+    def load_state(self, state: dict[str, t.Any]) -> None:
+        # The SDK's hook for checking the input state; it runs before any sync request.
+        if state:
+            self.check_bookmarks(state)
+        super().load_state(state)
+        try:
+            self.mapper  # noqa: B018 - set up for a sync, not for --discover
+        except MapperNotInitialized:
+            return
+        self.warn_if_start_in_future()
+
     def _handle_termination(self, signum: int, frame: t.Any) -> None:  # pragma: no cover
         # The SDK writes the last STATE and exits 0; a killed sync must not look like a
         # successful one to the orchestrator, so exit 128 + signal number instead.
@@ -268,12 +377,23 @@ def secret_values(tap_cls: type[Tap], config: t.Mapping[str, t.Any]) -> list[str
 
 
 #: File options of the Singer CLI and what each file is, for messages.
-_JSON_FILE_OPTIONS = {"--state": "state", "--catalog": "catalog", "--properties": "catalog"}
+_JSON_FILE_OPTIONS = {
+    "--config": "config",
+    "--state": "state",
+    "--catalog": "catalog",
+    "--properties": "catalog",
+}
+_FIXES = {
+    "config": 'give a JSON object of settings, e.g. {"start_date": "2026-01-01"}',
+    "state": "fix the file, or clear the stored state (`meltano state clear <state_id>`)",
+    "catalog": "fix the file or discover the catalog again",
+}
 
 
 def _unreadable_json_file(argv: t.Sequence[str]) -> str | None:
-    """The message for a --state/--catalog file that is not JSON (the SDK would print a
-    traceback), or None. --config files are the SDK's own business (it names them)."""
+    """The message for a --config/--state/--catalog file that is missing, not JSON or not
+    a JSON object (the SDK would print a traceback), or None. Never quotes the content
+    (a config file holds secrets)."""
     import json
 
     for i, arg in enumerate(argv):
@@ -281,21 +401,28 @@ def _unreadable_json_file(argv: t.Sequence[str]) -> str | None:
         if option not in _JSON_FILE_OPTIONS:
             continue
         path = inline or (argv[i + 1] if i + 1 < len(argv) else "")
-        if not path:
+        if not path or (option == "--config" and path == "ENV"):
             continue
+        what = _JSON_FILE_OPTIONS[option]
         try:
             with open(path, encoding="utf-8") as fh:
-                json.load(fh)
+                content = json.load(fh)
+        except FileNotFoundError:
+            return f"{option} file '{path}' does not exist"
         except OSError as exc:
             return f"{option} file '{path}' cannot be read: {exc.strerror}"
         except ValueError as exc:
-            what = _JSON_FILE_OPTIONS[option]
-            fix = (
-                "fix the file, or clear the stored state (`meltano state clear <state_id>`)"
-                if what == "state"
-                else "fix the file or discover the catalog again"
-            )
-            return f"the {what} in '{path}' is not valid JSON ({exc}); {fix}"
+            return f"the {what} in '{path}' is not valid JSON ({exc}); {_FIXES[what]}"
+        if not isinstance(content, dict):
+            kind = {
+                "NoneType": "null",
+                "bool": "boolean",
+                "list": "array",
+                "str": "string",
+                "int": "number",
+                "float": "number",
+            }.get(type(content).__name__, type(content).__name__)
+            return f"the {what} in '{path}' is a JSON {kind}, not an object; {_FIXES[what]}"
     return None
 
 
@@ -345,6 +472,94 @@ def run_plan(tap_cls: type[Tap], argv: t.Sequence[str]) -> None:
     print(plan.as_json() if args.format == "json" else plan.text(), flush=True)
 
 
+def _connection_error(exc: BaseException) -> requests.ConnectionError | None:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, requests.ConnectionError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _host(url: str) -> str:
+    """``host[:port]`` of ``url``, without any user name or password."""
+    parsed = urlparse(url)
+    if not parsed.hostname:
+        return ""
+    return f"{parsed.hostname}:{parsed.port}" if parsed.port else parsed.hostname
+
+
+def _plain_url(url: str) -> str:
+    """``url`` without user info, query or fragment (which may hold credentials)."""
+    parsed = urlparse(url)
+    return f"{parsed.scheme}://{_host(url)}{parsed.path}"
+
+
+def unreachable_message(tap_cls: type[Tap], exc: requests.ConnectionError) -> str:
+    """``cannot connect to <host> (<setting> = <url>): <reason>``: the host and the
+    setting that points there, so the fix is obvious (a sandbox URL left in production
+    config, a typo, a firewall)."""
+    import re
+
+    host = _host(str(getattr(exc.request, "url", None) or "")) or "the API host"
+    config = _LAST_CONFIG.get(tap_cls.name, {})
+    props = tap_cls.config_jsonschema.get("properties", {})
+    names = tuple(getattr(tap_cls, "url_settings", ("api_url",)))
+    named = []
+    for key in names:
+        value = config.get(key, props.get(key, {}).get("default"))
+        if value and _host(str(value)) == host:
+            named.append(f"{key} = {_plain_url(str(value))}")
+    domain = str(config.get("domain") or "").strip()
+    if not named and domain and domain == host:
+        named.append(f"domain = {domain}")
+    setting = ", ".join(named) or f"a host none of {', '.join(names)} names"
+    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
+    reason = found.group(1).strip() if found else type(exc).__name__
+    if isinstance(exc, requests.ConnectTimeout):
+        reason = "connection timed out"
+    return (
+        f"cannot connect to {host} ({setting}): {reason}; check that setting and the "
+        "network, then run again"
+    )
+
+
+#: Failures the console entry point shows as one line (anything else is a bug: traceback).
+CLEAR_FAILURES: tuple[type[BaseException], ...] = (
+    TapError,
+    FatalAPIError,
+    RetriableAPIError,
+    requests.RequestException,
+)
+
+
+def failure_line(tap_cls: type[Tap], exc: BaseException) -> str | None:
+    """The one line the console entry point prints for ``exc`` (exit code 1), or None
+    when ``exc`` is not a known failure (the SDK then prints a traceback).
+
+    A settings error (``ConfigValidationError``) is printed by the SDK, one line per
+    setting; it is joined here with ``; ``.
+    """
+    if isinstance(exc, ConfigValidationError):
+        message = "; ".join(str(e) for e in exc.errors) or str(exc)
+    elif isinstance(exc, CLEAR_FAILURES):
+        message = str(exc.args[0]) if exc.args else type(exc).__name__
+        if isinstance(exc, RetriableAPIError):
+            message = f"gave up after retries: {message}"
+        if isinstance(exc, requests.RequestException):
+            message = f"network error, gave up after retries: {type(exc).__name__}"
+        unreachable = _connection_error(exc)
+        if unreachable is not None:
+            message = unreachable_message(tap_cls, unreachable)
+    else:
+        return None
+    # Secrets are already redacted by the streams; this is a last guard.
+    secrets = [*_env_secrets(tap_cls), *secret_values(tap_cls, _LAST_CONFIG.get(tap_cls.name, {}))]
+    return f"{tap_cls.name} failed: {redact(message, secrets)}"
+
+
 def run_cli(tap_cls: type[Tap]) -> None:
     """Console entry point: known failures become one clear line and exit code 1."""
     log = logging.getLogger(tap_cls.name)
@@ -358,14 +573,8 @@ def run_cli(tap_cls: type[Tap]) -> None:
             run_plan(tap_cls, sys.argv[1:])
             return
         tap_cls.cli()
-    except (TapError, FatalAPIError, RetriableAPIError, requests.RequestException) as exc:
-        message = str(exc.args[0]) if exc.args else type(exc).__name__
-        if isinstance(exc, RetriableAPIError):
-            message = f"gave up after retries: {message}"
-        if isinstance(exc, requests.RequestException):
-            message = f"network error, gave up after retries: {type(exc).__name__}"
-        # Secrets are already redacted by the streams; this is a last guard.
-        log.error("%s failed: %s", tap_cls.name, redact(message, _env_secrets(tap_cls)))
+    except CLEAR_FAILURES as exc:
+        log.error("%s", failure_line(tap_cls, exc))
         sys.exit(1)
 
 
