@@ -71,6 +71,8 @@ def check(command: str) -> str | None:
             cmd = sub
             continue
         positional += 1
+        if cmd.context_settings.get("allow_interspersed_args") is False:
+            return None  # `meltano invoke <plugin> ...`: the rest is the plugin's own
     # A bare group (`meltano schedule`) names the command in prose: nothing to parse.
     args = [p for p in cmd.params if isinstance(p, click.Argument)]
     if not any(a.nargs == -1 for a in args) and positional > sum(a.nargs for a in args):

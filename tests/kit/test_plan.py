@@ -236,4 +236,4 @@ def test_a_missing_config_file_is_one_line_naming_it(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
-    assert "nope.json' cannot be read" in proc.stderr.strip().splitlines()[-1]
+    assert "nope.json' does not exist" in proc.stderr.strip().splitlines()[-1]
