@@ -66,6 +66,9 @@ first value is the default:
 * ``doc_samples`` ``match`` | ``always`` | ``off``: serve the docs' sample for a request equal
   to the docs' curl body / for every request of a documented type (and the docs' single
   user, group and form objects on the GET lists) / never.
+* ``case_classifications_of`` ``closed`` | ``opened``: "the count of classifications applied
+  to the cases in this time period": the cases closed in it (as Case Summary's "count of
+  cases closed in this period"; the old behaviour) or the cases opened in it.
 
 Export knobs (``export_header_set`` etc.) are listed in :mod:`sandbox.lexer_exports`.
 """

@@ -127,6 +127,7 @@ KNOB_CHOICES: dict[str, tuple[str, ...]] = {
     "private_fraction_of": ("mentions_assigned", "responded_to"),
     "response_volume_unit": ("seconds", "minutes"),
     "doc_samples": ("match", "always", "off"),
+    "case_classifications_of": ("closed", "opened"),
 }
 
 
@@ -144,6 +145,7 @@ class Knobs:
     private_fraction_of: str = "mentions_assigned"
     response_volume_unit: str = "seconds"
     doc_samples: str = "match"
+    case_classifications_of: str = "closed"
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -857,9 +859,12 @@ class World:
             subs = self.submissions(start, stop, int(body["form"]))
             return nps_summary(subs, body.get("nps_category", "all"))
         if kind in ("case_summary", "case_classifications"):
-            cases = self.cases_closed(start, stop)
             if kind == "case_summary":
-                return case_summary(cases)
+                return case_summary(self.cases_closed(start, stop))
+            if k.case_classifications_of == "opened":
+                cases = self.cases_actioned(start, stop)
+            else:
+                cases = self.cases_closed(start, stop)
             return case_classifications(cases, k.zeros, last_day, self.timeline)
         msgs = self.messages(start, stop)
         if kind == "summary":

@@ -145,6 +145,24 @@ def test_buckets_keep_the_request_offset_across_dst(url: str) -> None:
     assert {r["date"][11:] for r in nps} == {"14:00:00+00:00"}
 
 
+def test_bucket_offset_utc(app: LexerApp, url: str) -> None:
+    request = body("case_volume", "2026-10-01T00:00:00+10:00", "2026-10-02T23:59:59+10:00")
+    app.set_knobs(bucket_offset="utc")
+    labels = [r["date_range"]["date_from"] for r in report(url, request)["open"]]
+    assert labels == ["2026-09-30 00:00", "2026-10-01 00:00", "2026-10-02 00:00"]
+
+
+def test_case_classifications_of(app: LexerApp, url: str) -> None:
+    request = body("case_classifications", "2026-09-01T00:00:00+00:00", "2026-09-01T23:59:59+00:00")
+    closed = report(url, request)
+    app.set_knobs(case_classifications_of="opened")
+    opened = report(url, request)
+    start, stop = (dt.datetime(2026, 9, d, tzinfo=dt.UTC).timestamp() for d in (1, 2))
+    assert opened == data.case_classifications(data.cases_actioned(7, start, stop))
+    assert closed == data.case_classifications(data.cases_closed(7, start, stop))
+    assert opened != closed
+
+
 def _granularity(got: dict[str, t.Any]) -> str:
     labels = {r["date_range"]["date_from"][11:] for rows in got.values() for r in rows}
     return "hourly" if labels - {"00:00"} else "daily"
@@ -343,6 +361,7 @@ def test_steps_run_on_their_own_day(app: LexerApp) -> None:
         {"zeros": "include", "nps_label": "start", "hourly_rule": "calendar"},
         {"end_bound": "exclusive", "bucket_offset": "utc", "user_volume_shape": "per_agent"},
         {"hourly_scope": "all_series", "private_fraction_of": "responded_to"},
+        {"response_volume_unit": "minutes", "case_classifications_of": "opened"},
     ],
 )
 def test_truth_equals_http(app: LexerApp, url: str, knobs: dict[str, str]) -> None:
