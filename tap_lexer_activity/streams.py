@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import typing as t
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -280,6 +281,10 @@ class SeriesReportStream(ReportStream):
     label_convention: t.ClassVar[str] = "start"
     #: Whether the answer lists every bucket of the range (nothing omitted when zero).
     dense: t.ClassVar[bool] = False
+    #: Whether the docs say this report turns hourly for a range under 4 days.
+    hourly_documented: t.ClassVar[bool] = False
+    #: Whether the last answer labelled its buckets at their end (read by the DST path).
+    _end_labels: bool = False
 
     # -- the answer -------------------------------------------------------------------------
 
@@ -314,6 +319,7 @@ class SeriesReportStream(ReportStream):
                     f"stops before loading it (this table holds {grain}ly buckets only)"
                 )
         shift = self.label_shift([b.label for b in buckets], first, extra, step, where)
+        self._end_labels = bool(shift)
         if self.dense:
             # Every period once, in a row; left out at the end may only be the extra one
             # and periods not over yet.
@@ -425,8 +431,9 @@ class SeriesReportStream(ReportStream):
         rows: dict[tuple[str, tuple[tuple[str, t.Any], ...]], dict[str, t.Any]],
         context: t.Mapping[str, t.Any] | None,
     ) -> None:
-        """Replace the DST day's counts by the sums of its hours (its 24-hour bucket
-        counts one hour twice or misses one); other fields stay the API's daily value."""
+        """Replace the DST day's counts by the sums of the buckets that tile exactly that
+        local day (its 24-hour bucket counts one hour twice or misses one); other fields
+        stay the API's daily value, except ``derived_fields`` computed from the sums."""
         if not self.additive_fields:
             return
         length = day_end.astimezone(dt.UTC) - day_start.astimezone(dt.UTC)
@@ -439,12 +446,8 @@ class SeriesReportStream(ReportStream):
                 length / HOUR,
             )
             return
-        first = day_start.astimezone(dt.timezone(day_start.utcoffset() or dt.timedelta(0)))
-        extra = first + length
         sums: dict[tuple[tuple[str, t.Any], ...], dict[str, int | float]] = {}
-        for bucket, start in self.fetch_buckets(first, extra, HOUR, context):
-            if not first <= start < extra:
-                continue
+        for bucket in self.dst_day_buckets(day_start, day_end, context):
             acc = sums.setdefault(bucket.dims, dict.fromkeys(self.additive_fields, 0))
             for name in self.additive_fields:
                 value = bucket.fields.get(name)
@@ -457,11 +460,84 @@ class SeriesReportStream(ReportStream):
         for (start_iso, dims), row in rows.items():
             if start_iso == label and dims not in sums:
                 row.update(dict.fromkeys(self.additive_fields, 0))
+                row.update(self.derived_fields(row))
         for dims, totals in sums.items():
             row = rows.setdefault(
                 (label, dims), {**self.bucket_row(window, day_start, context), **dict(dims)}
             )
             row.update(totals)
+            row.update(self.derived_fields(row))
+
+    def derived_fields(self, row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """Fields computed from the summed counts of a DST day (none by default)."""
+        return {}
+
+    def dst_day_grain(self, labels: list[dt.datetime]) -> dt.timedelta:
+        """The grain of the DST-day answer: hours where the docs say the span turns
+        hourly (``hourly_documented``); otherwise read from a dense answer's labels."""
+        if self.hourly_documented:
+            return HOUR
+        gaps = {b - a for a, b in itertools.pairwise(sorted(labels))}
+        if len(labels) > 1 and len(gaps) == 1 and gaps <= {HOUR, DAY}:
+            return gaps.pop()
+        raise TapError(
+            f"{self.vendor_name} answered report '{self.report_type}' for a DST-change day "
+            f"with labels {', '.join(x.isoformat() for x in sorted(labels)[:4])}...: neither "
+            "hourly nor daily buckets, so the day's counts cannot be summed; the run stops"
+        )
+
+    def dst_day_buckets(
+        self, day_start: dt.datetime, day_end: dt.datetime, context: t.Mapping[str, t.Any] | None
+    ) -> list[Bucket]:
+        """The buckets that tile ``[day_start, day_end)`` exactly.
+
+        The request is in the offset in force at the day's END, from the day's local
+        midnight (23:00 of the day before on a 25-hour day, 01:00 on a 23-hour day) to
+        the ``23:59:59`` one day past its end. Buckets (hourly or daily) are aligned to
+        that offset's hours and midnights, so every bucket but the first starts on or
+        after ``day_start`` and the last wanted one ends at ``day_end``, whole under
+        either reading of ``date_to``; a daily first bucket is the part of its day from
+        ``date_from`` on. The labels' convention (start or end) is the one the window's
+        own answer showed.
+        """
+        later = dt.timezone(day_end.utcoffset() or dt.timedelta(0))
+        first = day_start.astimezone(later)
+        end = day_end.astimezone(later)
+        body = self.report_body(first, end + DAY - SECOND, context)
+        answer = self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+        buckets = self.parse_buckets(answer, later)
+        if not buckets:
+            return []
+        step = self.dst_day_grain([b.label for b in buckets])
+        shift = step if self._end_labels else dt.timedelta(0)
+        out, starts = [], []
+        for bucket in buckets:
+            start = bucket.label - shift
+            if (start - end) % step:
+                raise TapError(
+                    f"{self.vendor_name} answered report '{self.report_type}' for the DST "
+                    f"day {day_start.date()} with a bucket labelled {bucket.label.isoformat()}"
+                    f", not on a {'day' if step == DAY else 'hour'} boundary of {later}; the "
+                    "run stops before loading it"
+                )
+            if start < end and start + step > first:
+                out.append(bucket)
+                starts.append(start)
+        if self.dense:
+            wanted = end - step
+            expected = []
+            while wanted + step > first:
+                expected.append(wanted)
+                wanted -= step
+            present = sorted(set(starts))
+            missing = [s for s in expected if s not in present and s + step <= self.now()]
+            if missing or len(present) != len(starts):
+                raise TapError(
+                    f"{self.vendor_name} answered report '{self.report_type}' for the DST day "
+                    f"{day_start.date()} with {len(starts)} bucket(s) where one per "
+                    f"{'day' if step == DAY else 'hour'} was expected; the run stops"
+                )
+        return out
 
 
 class DateRangeSeriesStream(SeriesReportStream):
@@ -511,6 +587,7 @@ class StatesVolumeStream(DateRangeSeriesStream):
     name = report_type = "states_volume"
     primary_keys: t.ClassVar[list[str]] = ["bucket_start", "state"]
     additive_fields = ("value",)
+    hourly_documented = True
 
 
 class ResponseVolumeStream(DateRangeSeriesStream):
@@ -548,6 +625,14 @@ class NpsVolumeStream(NpsFormsMixin, SeriesReportStream):
     additive_fields = NPS_COUNTS
     label_convention = "detect"
     dense = True
+
+    def derived_fields(self, row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """``nps_score`` of the summed day: (promoters - detractors) / received x 100, as
+        the docs' NPS Summary sample computes it (9, 2, 12 -> 58.33), 0.0 with none."""
+        received = row.get("total_received") or 0
+        if not received:
+            return {"nps_score": 0.0}
+        return {"nps_score": (row["total_promoters"] - row["total_detractors"]) / received * 100}
 
     def parse_buckets(self, body: t.Any, offset: dt.tzinfo) -> list[Bucket]:
         if not isinstance(body, list):

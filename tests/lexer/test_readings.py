@@ -265,21 +265,21 @@ def test_counts_on_a_dst_change_day_are_exact(first, last, dst_day, hours, label
     for day in dates:
         exact = fakes.nps_data(truth(day))
         for name in fakes.nps_data([]):
-            if name != "nps_score":
+            if name == "nps_score":  # derived from the summed counts on the DST day
+                assert nps[day][name] == pytest.approx(exact[name]), (day, name)
+            else:
                 assert nps[day][name] == exact[name], (day, name)
-    # An average cannot be summed from hours: the DST day keeps the API's 24-hour bucket
-    # (from local midnight, in that midnight's offset), as the tap page says.
-    bucket = fakes.nps_data(fakes.events_between(start, start + 86400))
-    assert nps[dst_day]["nps_score"] == pytest.approx(bucket["nps_score"])
-    # The DST day was asked once more on its own (hourly), from its local midnight.
+    # The DST day was asked once more on its own, from its local midnight written in the
+    # offset in force at its end, to one day past its end.
     spans = {
         b["date_from"]: dt.datetime.fromisoformat(b["date_to"])
         - dt.datetime.fromisoformat(b["date_from"])
         for b in app.requests
         if b["type"] == "states_volume"
     }
-    (own,) = [f for f, span in spans.items() if span < dt.timedelta(days=2)]
-    assert own.startswith(f"{dst_day}T00:00:00")
+    (own,) = [f for f, span in spans.items() if span < dt.timedelta(days=3)]
+    assert dt.datetime.fromisoformat(own).timestamp() == start
+    assert spans[own] == dt.timedelta(hours=hours + 24, seconds=-1)
 
 
 # -- keys: every dimension, one row per key ------------------------------------------------
