@@ -57,10 +57,14 @@ class ReportStream(LexerStream, DateWindowStream):
     def request_body(
         self, window: Window, context: t.Mapping[str, t.Any] | None
     ) -> dict[str, t.Any]:
-        """The CSV exports' request (exports.py): the window, ending at ``23:59:59``."""
+        """The CSV exports' request (exports.py): the window, ``date_to`` at the next local
+        midnight. Under an inclusive reading of ``date_to`` a row stamped in that
+        midnight's first second is in two files; rows are keyed (by id or content), so it
+        lands once. Ending at ``23:59:59`` would lose that second under the exclusive
+        reading."""
         return self.report_body(
             window.in_request_offset(window.request_start),
-            window.in_request_offset(window.request_end) - SECOND,
+            window.in_request_offset(window.request_end),
             context,
         )
 
@@ -101,20 +105,80 @@ class NpsFormsMixin:
 # -- aggregate reports: one request per day -------------------------------------------------
 
 
+#: Readings of ``date_to`` (the ``date_to_reading`` setting; "detect" by default).
+END_BOUND_READINGS = ("detect", "inclusive", "exclusive")
+#: Answer fields that count events: an answer where all are 0 counts nothing.
+COUNT_FIELDS = ("total_volume", "total_cases", "total_sent", "volume", "mentions_assigned")
+
+
+def counts_nothing(answer: t.Any) -> bool:
+    """Whether an aggregate answer counts no event (every count 0, or no rows)."""
+    if isinstance(answer, list):
+        return all(counts_nothing(item) for item in answer)
+    if isinstance(answer, dict):
+        if any(answer.get(name) for name in COUNT_FIELDS):
+            return False
+        states = answer.get("states")
+        return not (isinstance(states, dict) and any(states.values()))
+    return True
+
+
 class AggregateReportStream(ReportStream):
-    """One local day per request, ``date_to`` at the next local midnight: whichever way
-    the API reads its end bound, no instant of a day falls outside every request (ending
-    at ``23:59:59`` would leave the last second out if the bound is exclusive)."""
+    """One local day per request, exact under both readings of ``date_to``.
+
+    The docs show whole seconds and end their examples at ``23:59:59``: inclusive to the
+    end of that second, or exclusive. Asked to ``23:59:59`` a day is exact if inclusive
+    and misses its last second if exclusive; asked to the next midnight it is exact if
+    exclusive and counts the next day's first second too if inclusive. So, until the run
+    knows the reading, each day is asked both ways: equal answers are exact under both
+    readings (the usual case: no event in either boundary second). When they differ,
+    one zero-width request at the midnight (``date_from = date_to``: nothing under the
+    exclusive reading, that second under the inclusive one) tells the reading, which the
+    rest of the run uses with one request per day. The ``date_to_reading`` setting skips
+    the detection when the reading is known.
+    """
 
     window_policy = WindowPolicy(max_days=1)
 
-    def fetch(self, window: Window, context: t.Mapping[str, t.Any] | None) -> t.Any:
-        body = self.report_body(
-            window.in_request_offset(window.request_start),
-            window.in_request_offset(window.request_end),
-            context,
-        )
+    def ask(self, date_from: dt.datetime, date_to: dt.datetime, context: t.Any) -> t.Any:
+        body = self.report_body(date_from, date_to, context)
         return self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+
+    def end_bound_reading(self) -> str:
+        """The run's reading of ``date_to``: the setting, else what was detected."""
+        configured = str(self.config.get("date_to_reading") or "detect")
+        if configured != "detect":
+            return configured
+        return str(self._tap.__dict__.get("_date_to_reading", "detect"))
+
+    def fetch(self, window: Window, context: t.Mapping[str, t.Any] | None) -> t.Any:
+        start = window.in_request_offset(window.request_start)
+        end = window.in_request_offset(window.request_end)
+        reading = self.end_bound_reading()
+        if reading == "inclusive":
+            return self.ask(start, end - SECOND, context)
+        if reading == "exclusive":
+            return self.ask(start, end, context)
+        to_last_second = self.ask(start, end - SECOND, context)
+        to_midnight = self.ask(start, end, context)
+        if to_last_second == to_midnight:
+            return to_midnight  # the same under both readings
+        if end > self.now():
+            # The boundary second has not happened yet (today's window, which the next
+            # run fetches again): no probe can start in the future.
+            return to_midnight
+        probe = self.ask(end, end, context)
+        reading = "exclusive" if counts_nothing(probe) else "inclusive"
+        self._tap.__dict__["_date_to_reading"] = reading
+        self.logger.info(
+            "%s: the API reads date_to as %s (a zero-width request at %s %s); the rest of "
+            "the run asks each day once",
+            self.name,
+            reading,
+            end.isoformat(),
+            "counted nothing" if reading == "exclusive" else "counted that second",
+        )
+        return to_last_second if reading == "inclusive" else to_midnight
 
     def rows(
         self, body: t.Any, window: Window, context: t.Mapping[str, t.Any] | None
@@ -314,9 +378,10 @@ class SeriesReportStream(ReportStream):
             if (bucket.label - first) % step:
                 raise TapError(
                     f"{self.vendor_name} answered report '{self.report_type}' with a bucket "
-                    f"labelled {bucket.label.isoformat()}, not on a {grain} boundary, for "
-                    f"{where}: it switched grain where its docs say it should not, so the run "
-                    f"stops before loading it (this table holds {grain}ly buckets only)"
+                    f"labelled {bucket.label.isoformat()}, not on a {grain} boundary of the "
+                    f"request's UTC offset, for {where}: its buckets are of another grain or "
+                    "another offset than the docs say, so the run stops before loading it "
+                    f"(this table holds {'daily' if step == DAY else 'hourly'} buckets only)"
                 )
         shift = self.label_shift([b.label for b in buckets], first, extra, step, where)
         self._end_labels = bool(shift)
@@ -358,6 +423,17 @@ class SeriesReportStream(ReportStream):
             )
         # "start", as the docs' samples show; the answer may still prove otherwise: a
         # label one period past the last bucket asked for is an end label.
+        if earliest < first:
+            # Buckets follow the request's offset (the nps_volume sample), so the first
+            # one starts at date_from: an earlier label means buckets of another offset
+            # (e.g. UTC days read from offset-less labels), not the local days asked.
+            raise TapError(
+                f"{self.vendor_name} answered report '{self.report_type}' with a bucket "
+                f"labelled {earliest.isoformat()} for {where}, before the first bucket asked "
+                f"({first.isoformat()}): its buckets are not days of the request's UTC offset, "
+                "so which local day each value belongs to is unknown; the run stops before "
+                "loading it"
+            )
         if latest < extra + step:
             return dt.timedelta(0)
         if earliest == first or latest > extra + step:
@@ -460,16 +536,18 @@ class SeriesReportStream(ReportStream):
         for (start_iso, dims), row in rows.items():
             if start_iso == label and dims not in sums:
                 row.update(dict.fromkeys(self.additive_fields, 0))
-                row.update(self.derived_fields(row))
+                row.update(self.derived_fields(row, day_start, day_end))
         for dims, totals in sums.items():
             row = rows.setdefault(
                 (label, dims), {**self.bucket_row(window, day_start, context), **dict(dims)}
             )
             row.update(totals)
-            row.update(self.derived_fields(row))
+            row.update(self.derived_fields(row, day_start, day_end))
 
-    def derived_fields(self, row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        """Fields computed from the summed counts of a DST day (none by default)."""
+    def derived_fields(
+        self, row: t.Mapping[str, t.Any], day_start: dt.datetime, day_end: dt.datetime
+    ) -> dict[str, t.Any]:
+        """Fields of a DST day computed from its summed counts (none by default)."""
         return {}
 
     def dst_day_grain(self, labels: list[dt.datetime]) -> dt.timedelta:
@@ -626,13 +704,19 @@ class NpsVolumeStream(NpsFormsMixin, SeriesReportStream):
     label_convention = "detect"
     dense = True
 
-    def derived_fields(self, row: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-        """``nps_score`` of the summed day: (promoters - detractors) / received x 100, as
-        the docs' NPS Summary sample computes it (9, 2, 12 -> 58.33), 0.0 with none."""
+    def derived_fields(
+        self, row: t.Mapping[str, t.Any], day_start: dt.datetime, day_end: dt.datetime
+    ) -> dict[str, t.Any]:
+        """A DST day's ``nps_score`` from its summed counts: (promoters - detractors) /
+        received x 100, as the docs' NPS Summary sample computes it (9, 2, 12 -> 58.33),
+        0.0 with none received; its ``timestamp`` is the day's own label instant (its
+        local midnight, or the next one under end labels), not the 24-hour bucket's."""
+        mark = day_end if self._end_labels else day_start
         received = row.get("total_received") or 0
-        if not received:
-            return {"nps_score": 0.0}
-        return {"nps_score": (row["total_promoters"] - row["total_detractors"]) / received * 100}
+        score = (
+            (row["total_promoters"] - row["total_detractors"]) / received * 100 if received else 0.0
+        )
+        return {"nps_score": score, "timestamp": int(mark.timestamp())}
 
     def parse_buckets(self, body: t.Any, offset: dt.tzinfo) -> list[Bucket]:
         if not isinstance(body, list):

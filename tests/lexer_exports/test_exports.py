@@ -123,8 +123,11 @@ def test_job_requests_cover_each_local_day_exactly_once(
     }
     sync(config, ["case_details"])
     jobs = sorted(exports.jobs.values(), key=lambda j: j.start)
-    assert [(j.stop - j.start) / 3600 for j in jobs] == [72, 71, 24]  # DST day is 23 h
-    assert all(a.stop == b.start for a, b in itertools.pairwise(jobs))
+    # date_to is the next local midnight; the simulator's default reading of date_to is
+    # inclusive (to the end of its second), so each job reaches 1 s into the next one:
+    # no instant is missed under either reading, and keys make the overlap an upsert.
+    assert [(j.stop - j.start - 1) / 3600 for j in jobs] == [72, 71, 24]  # DST day: 23 h
+    assert all(a.stop == b.start + 1 for a, b in itertools.pairwise(jobs))
     assert jobs[0].start == local_midnight(dt.date(2026, 10, 1), SYD).timestamp()
 
 
