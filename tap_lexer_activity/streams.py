@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from tap_lexer_activity.client import LexerListStream, LexerStream
 from tapkit import DateWindowStream, TapError, Window, WindowPolicy, utc_iso
+from tapkit.errors import FatalRequestError
 from tapkit.windows import add_days
 
 REPORTS_PATH = "/activity/reports"
@@ -167,7 +168,14 @@ class AggregateReportStream(ReportStream):
             # The boundary second has not happened yet (today's window, which the next
             # run fetches again): no probe can start in the future.
             return to_midnight
-        probe = self.ask(end, end, context)
+        try:
+            probe = self.ask(end, end, context)
+        except FatalRequestError as exc:
+            raise TapError(
+                f"{self.vendor_name} refused a zero-width request ({end.isoformat()} to "
+                f"itself) that tells whether it reads date_to as inclusive or exclusive "
+                f"({exc}); set `date_to_reading` to inclusive or exclusive and run again"
+            ) from exc
         reading = "exclusive" if counts_nothing(probe) else "inclusive"
         self._tap.__dict__["_date_to_reading"] = reading
         self.logger.info(

@@ -373,3 +373,15 @@ def test_every_report_key_holds_every_dimension() -> None:
     }
     for name, dims in dimensions.items():
         assert set(tap.streams[name].primary_keys) == dims, name
+
+
+def test_a_refused_zero_width_probe_stops_naming_the_setting() -> None:
+    class NoZeroWidth(fakes.FakeLexer):
+        def answer(self, body: dict[str, t.Any]) -> tuple[int, t.Any]:
+            if body.get("date_from") == body.get("date_to"):
+                return 400, {"error": "Invalid report", "message": "empty range"}
+            return super().answer(body)
+
+    app = NoZeroWidth(fakes.Reading(end_bound="inclusive"))
+    with pytest.raises(TapError, match=r"zero-width request.*`date_to_reading`"):
+        sync(app, ["summary"], start_date="2026-04-20", end_date="2026-04-21")

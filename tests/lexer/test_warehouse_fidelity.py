@@ -23,6 +23,7 @@ import typing as t
 from collections import Counter
 
 import pytest
+import requests
 
 from sandbox import lexer_data as data
 from sandbox.core import serve
@@ -47,7 +48,8 @@ AGGREGATES = [
 ]
 SERIES = ["states_volume", "response_volume", "case_volume", "nps_volume"]
 EXPORTS = ["mention_sla_export", "case_details", "nps_submissions"]
-ALL = AGGREGATES + SERIES + EXPORTS
+LISTS = ["users", "groups", "forms"]
+ALL = LISTS + AGGREGATES + SERIES + EXPORTS
 #: Streams the daily-grain ambiguities touch.
 HOURLY = ["states_volume", "response_volume", "case_volume", "nps_volume"]
 #: Streams a DST-change day case runs: aggregates (asked per local day) and every series.
@@ -140,6 +142,8 @@ class Runs:
     second: SyncResult
     warehouse: Warehouse
     days: list[dt.date]
+    #: the simulator's GET lists after run 2 (the truth of the full-table streams)
+    lists: dict[str, list[dict[str, t.Any]]]
 
 
 def two_runs(case: Case, monkeypatch: pytest.MonkeyPatch) -> Runs:
@@ -167,6 +171,12 @@ def two_runs(case: Case, monkeypatch: pytest.MonkeyPatch) -> Runs:
         app.set_now(case.now + dt.timedelta(days=1))
         app.set_revision(1)  # the step runs on the new current day
         second = run_sync(TapLexerActivity, config, streams=case.streams, state=first.final_state)
+        lists = {
+            name: requests.get(
+                f"{url}/v1/{name}", headers={"Auth-Api-Token": DEFAULT_TOKEN}, timeout=10
+            ).json()
+            for name in LISTS
+        }
     tz = get_zone(case.timezone)
     last = (case.now + dt.timedelta(days=1)).astimezone(tz).date()
     day = dt.date.fromisoformat(case.start_date)
@@ -174,7 +184,7 @@ def two_runs(case: Case, monkeypatch: pytest.MonkeyPatch) -> Runs:
     while day <= last:
         days.append(day)
         day += dt.timedelta(days=1)
-    return Runs(app, first, second, Warehouse().load(first).load(second), days)
+    return Runs(app, first, second, Warehouse().load(first).load(second), days, lists)
 
 
 # -- the truth ------------------------------------------------------------------------
@@ -443,6 +453,10 @@ def test_warehouse_equals_the_truth_of_the_last_revision(
     tally = Tally()
     schema_keys = {s: m["key_properties"] for s, m in runs.first.schemas.items()}
     for stream in case.streams:
+        if stream in LISTS:
+            items = {(item["id"],): item for item in runs.lists[stream]}
+            compare(stream, runs.warehouse.rows(stream), ["id"], items, tally)
+            continue
         if stream in EXPORTS:
             continue
         want: Rows = {}
@@ -515,6 +529,10 @@ def test_warehouse_equals_the_truth_of_the_last_revision(
             if r["classification_id"] == 143
         }
         assert ("2026-04-09", "customer service") in first_labels  # renamed by run 2
+        # Agent 106 left at revision 1: the full-table users stream says so.
+        (mo,) = [u for u in runs.warehouse.rows("users") if u["id"] == data.LEAVING_USER]
+        assert mo["archived"] is True
+        assert not any(u["archived"] for u in runs.first.records["users"])
 
 
 @pytest.mark.parametrize("timezone", ["Australia/Sydney", "America/New_York"])
