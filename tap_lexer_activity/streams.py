@@ -486,8 +486,45 @@ class SeriesReportStream(ReportStream):
             rows[key] = {**self.bucket_row(window, start, context), **dict(bucket.dims)}
             rows[key].update(bucket.fields)
         for day_start, day_end in self.dst_days(window):
-            self.apply_hourly(window, day_start, day_end, rows, context)
+            if self.additive_fields:
+                self.apply_hourly(window, day_start, day_end, rows, context)
+            elif day_end.astimezone(dt.UTC) - day_start.astimezone(dt.UTC) < DAY:
+                self.apply_short_day(window, day_start, day_end, rows, context)
         return list(rows.values())
+
+    def apply_short_day(
+        self,
+        window: Window,
+        day_start: dt.datetime,
+        day_end: dt.datetime,
+        rows: dict[tuple[str, tuple[tuple[str, t.Any], ...]], dict[str, t.Any]],
+        context: t.Mapping[str, t.Any] | None,
+    ) -> None:
+        """A day shorter than 24 hours (entering DST), for values that cannot be summed
+        (an average, distinct open cases): one daily bucket of the offset in force at the
+        day's end, asked from the day's local midnight, is exactly the day. The request
+        spans 5 days and more (daily under every reading of the hourly rule) and the
+        wanted bucket ends where the next one starts, whole under either reading of
+        ``date_to``. (A 25-hour day has no such bucket: it keeps the 24-hour one.)"""
+        later = dt.timezone(day_end.utcoffset() or dt.timedelta(0))
+        first = day_start.astimezone(later)
+        end = day_end.astimezone(later)
+        answer = self.send_json(
+            "POST",
+            self.url_base + REPORTS_PATH,
+            json=self.report_body(first, end + 5 * DAY - SECOND, context),
+        )
+        wanted = end if self._end_labels else end - DAY
+        label = utc_iso(day_start)
+        for key in [k for k in rows if k[0] == label]:
+            del rows[key]
+        for bucket in self.parse_buckets(answer, later):
+            if bucket.label == wanted:
+                key = (label, bucket.dims)
+                if key in rows:
+                    raise self.duplicate(bucket, day_start)
+                rows[key] = {**self.bucket_row(window, day_start, context), **dict(bucket.dims)}
+                rows[key].update(bucket.fields)
 
     def duplicate(self, bucket: Bucket, start: dt.datetime) -> TapError:
         dims = ", ".join(f"{k}={v}" for k, v in bucket.dims) or "no other dimension"
@@ -518,8 +555,6 @@ class SeriesReportStream(ReportStream):
         """Replace the DST day's counts by the sums of the buckets that tile exactly that
         local day (its 24-hour bucket counts one hour twice or misses one); other fields
         stay the API's daily value, except ``derived_fields`` computed from the sums."""
-        if not self.additive_fields:
-            return
         length = day_end.astimezone(dt.UTC) - day_start.astimezone(dt.UTC)
         if length % HOUR:
             self.logger.warning(
