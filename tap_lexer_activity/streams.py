@@ -1,8 +1,8 @@
 """Lexer Activity streams: one small class per report type.
 
 * Lists (``users``, ``groups``, ``forms``): full table.
-* Aggregate reports: one request per local day, ``date_to`` at the next local midnight,
-  rows carry the window.
+* Aggregate reports: one local day per request (two until the run knows how the API
+  reads ``date_to``, see :class:`AggregateReportStream`), rows carry the window.
 * Time-series reports: one request per long window (5 to 360 days), one row per local
   day; see :class:`SeriesReportStream` and the "Ambiguities" section of
   docs/tap-lexer-activity.md for how each reading of the docs is handled.
@@ -339,8 +339,11 @@ class SeriesReportStream(ReportStream):
     * ``date_to`` one bucket past the last wanted bucket, at its ``23:59:59``: every
       wanted bucket is then whole under either reading of the end bound, and the extra
       bucket is dropped;
-    * a DST-change day (23 or 25 hours) is asked again as one day of hourly buckets; its
-      ``additive_fields`` (counts) are the sums of the hours of the local day.
+    * a DST-change day (23 or 25 hours) is asked again in the offset in force at its end,
+      from its local midnight: its ``additive_fields`` (counts) are the sums of the
+      buckets that tile the local day (:meth:`dst_day_buckets`); a 23-hour day's other
+      values come from the one clipped daily bucket that is exactly the day
+      (:meth:`apply_short_day`).
     """
 
     window_policy = WindowPolicy(max_days=360, min_days=5, split_on_offset_change=True)
