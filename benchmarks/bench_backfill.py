@@ -90,6 +90,8 @@ def lexer_case(days: int) -> Case:
             "api_token": DEFAULT_TOKEN,
             "start_date": start,
             "end_date": end,
+            # the reading known: one request per aggregate day (detect asks up to two)
+            "date_to_reading": "inclusive",
             "rate_limit_max_requests": 100,
             "rate_limit_window_seconds": window,
             "backoff_base_seconds": 0.01,

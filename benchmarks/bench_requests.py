@@ -49,6 +49,7 @@ def lexer_config(days: int) -> t.Callable[[str], dict[str, t.Any]]:
             "start_date": DAY.isoformat(),
             "end_date": end_of(days),
             "nps_form_ids": [55],
+            "date_to_reading": "inclusive",  # one request per day (detect asks up to two)
             "rate_limit_max_requests": 1_000_000,
             "rate_limit_window_seconds": 1.0,
         }

@@ -64,7 +64,8 @@ ID_SETTING = "export_id_columns"
 #: guesses, not documented names: the vendor documents no column of these files.
 ID_CANDIDATES: dict[str, tuple[str, ...]] = {
     "mention_sla_export": ("mention_id", "message_id", "id"),
-    "case_details": ("case_id", "id"),
+    # the early docs call cases "the conversations your team are having"
+    "case_details": ("case_id", "conversation_id", "id"),
     "nps_submissions": ("submission_id", "response_id", "id"),
 }
 DOWNLOAD_ERRORS: tuple[type[Exception], ...] = (

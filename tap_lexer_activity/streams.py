@@ -1,8 +1,8 @@
 """Lexer Activity streams: one small class per report type.
 
 * Lists (``users``, ``groups``, ``forms``): full table.
-* Aggregate reports: one request per local day, ``date_to`` at the next local midnight,
-  rows carry the window.
+* Aggregate reports: one local day per request (two until the run knows how the API
+  reads ``date_to``, see :class:`AggregateReportStream`), rows carry the window.
 * Time-series reports: one request per long window (5 to 360 days), one row per local
   day; see :class:`SeriesReportStream` and the "Ambiguities" section of
   docs/tap-lexer-activity.md for how each reading of the docs is handled.
@@ -11,12 +11,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import typing as t
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tap_lexer_activity.client import LexerListStream, LexerStream
 from tapkit import Cost, DateWindowStream, TapError, Window, WindowPolicy, utc_iso
+from tapkit.errors import FatalRequestError
 from tapkit.windows import add_days
 
 REPORTS_PATH = "/activity/reports"
@@ -56,10 +58,14 @@ class ReportStream(LexerStream, DateWindowStream):
     def request_body(
         self, window: Window, context: t.Mapping[str, t.Any] | None
     ) -> dict[str, t.Any]:
-        """The CSV exports' request (exports.py): the window, ending at ``23:59:59``."""
+        """The CSV exports' request (exports.py): the window, ``date_to`` at the next local
+        midnight. Under an inclusive reading of ``date_to`` a row stamped in that
+        midnight's first second is in two files; rows are keyed (by id or content), so it
+        lands once. Ending at ``23:59:59`` would lose that second under the exclusive
+        reading."""
         return self.report_body(
             window.in_request_offset(window.request_start),
-            window.in_request_offset(window.request_end) - SECOND,
+            window.in_request_offset(window.request_end),
             context,
         )
 
@@ -100,20 +106,102 @@ class NpsFormsMixin:
 # -- aggregate reports: one request per day -------------------------------------------------
 
 
+#: Readings of ``date_to`` (the ``date_to_reading`` setting; "detect" by default).
+END_BOUND_READINGS = ("detect", "inclusive", "exclusive")
+#: Answer fields that count events: an answer where all are 0 counts nothing.
+COUNT_FIELDS = ("total_volume", "total_cases", "total_sent", "volume", "mentions_assigned")
+
+
+def counts_nothing(answer: t.Any) -> bool:
+    """Whether an aggregate answer counts no event (every count 0, or no rows)."""
+    if isinstance(answer, list):
+        return all(counts_nothing(item) for item in answer)
+    if isinstance(answer, dict):
+        if any(answer.get(name) for name in COUNT_FIELDS):
+            return False
+        states = answer.get("states")
+        return not (isinstance(states, dict) and any(states.values()))
+    return True
+
+
 class AggregateReportStream(ReportStream):
-    """One local day per request, ``date_to`` at the next local midnight: whichever way
-    the API reads its end bound, no instant of a day falls outside every request (ending
-    at ``23:59:59`` would leave the last second out if the bound is exclusive)."""
+    """One local day per request, exact under both readings of ``date_to``.
+
+    The docs show whole seconds and end their examples at ``23:59:59``: inclusive to the
+    end of that second, or exclusive. Asked to ``23:59:59`` a day is exact if inclusive
+    and misses its last second if exclusive; asked to the next midnight it is exact if
+    exclusive and counts the next day's first second too if inclusive. So, until the run
+    knows the reading, each day is asked both ways: equal answers are exact under both
+    readings (the usual case: no event in either boundary second). When they differ,
+    one zero-width request at the midnight (``date_from = date_to``: nothing under the
+    exclusive reading, that second under the inclusive one) tells the reading, which the
+    rest of the run uses with one request per day. The ``date_to_reading`` setting skips
+    the detection when the reading is known.
+    """
 
     window_policy = WindowPolicy(max_days=1)
 
-    def fetch(self, window: Window, context: t.Mapping[str, t.Any] | None) -> t.Any:
-        body = self.report_body(
-            window.in_request_offset(window.request_start),
-            window.in_request_offset(window.request_end),
-            context,
-        )
+    def ask(self, date_from: dt.datetime, date_to: dt.datetime, context: t.Any) -> t.Any:
+        body = self.report_body(date_from, date_to, context)
         return self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+
+    def end_bound_reading(self) -> str:
+        """The run's reading of ``date_to``: the setting, else what was detected."""
+        configured = str(self.config.get("date_to_reading") or "detect")
+        if configured != "detect":
+            return configured
+        return str(self._tap.__dict__.get("_date_to_reading", "detect"))
+
+    def fetch(self, window: Window, context: t.Mapping[str, t.Any] | None) -> t.Any:
+        start = window.in_request_offset(window.request_start)
+        end = window.in_request_offset(window.request_end)
+        reading = self.end_bound_reading()
+        if reading == "inclusive":
+            return self.ask(start, end - SECOND, context)
+        if reading == "exclusive":
+            return self.ask(start, end, context)
+        to_last_second = self.ask(start, end - SECOND, context)
+        to_midnight = self.ask(start, end, context)
+        if to_last_second == to_midnight:
+            return to_midnight  # the same under both readings
+        if end > self.now():
+            # The boundary second has not happened yet (today's window, which the next
+            # run fetches again): no probe can start in the future.
+            return to_midnight
+        try:
+            probe = self.ask(end, end, context)
+        except FatalRequestError as exc:
+            raise TapError(
+                f"{self.vendor_name} refused a zero-width request ({end.isoformat()} to "
+                f"itself) that tells whether it reads date_to as inclusive or exclusive "
+                f"({exc}); set `date_to_reading` to inclusive or exclusive and run again"
+            ) from exc
+        reading = "exclusive" if counts_nothing(probe) else "inclusive"
+        self._tap.__dict__["_date_to_reading"] = reading
+        self.logger.info(
+            "%s: the API reads date_to as %s (a zero-width request at %s %s); the rest of "
+            "the run asks each day once",
+            self.name,
+            reading,
+            end.isoformat(),
+            "counted nothing" if reading == "exclusive" else "counted that second",
+        )
+        return to_last_second if reading == "inclusive" else to_midnight
+
+    def window_cost(self, window: Window, context: t.Mapping[str, t.Any] | None) -> Cost:
+        """One request once the reading of ``date_to`` is known (set, or detected); two
+        while it is being detected. A plan cannot know when an answer will tell, so it
+        counts two: the most the run sends."""
+        return Cost(2 if self.end_bound_reading() == "detect" else 1)
+
+    @property
+    def plan_note(self) -> str:  # type: ignore[override]
+        if self.end_bound_reading() != "detect":
+            return ""
+        return (
+            "at most: 2 requests a day until the API's reading of date_to is detected, "
+            "then 1 (set date_to_reading to skip the detection)"
+        )
 
     def rows(
         self, body: t.Any, window: Window, context: t.Mapping[str, t.Any] | None
@@ -266,8 +354,11 @@ class SeriesReportStream(ReportStream):
     * ``date_to`` one bucket past the last wanted bucket, at its ``23:59:59``: every
       wanted bucket is then whole under either reading of the end bound, and the extra
       bucket is dropped;
-    * a DST-change day (23 or 25 hours) is asked again as one day of hourly buckets; its
-      ``additive_fields`` (counts) are the sums of the hours of the local day.
+    * a DST-change day (23 or 25 hours) is asked again in the offset in force at its end,
+      from its local midnight: its ``additive_fields`` (counts) are the sums of the
+      buckets that tile the local day (:meth:`dst_day_buckets`); a 23-hour day's other
+      values come from the one clipped daily bucket that is exactly the day
+      (:meth:`apply_short_day`).
     """
 
     window_policy = WindowPolicy(max_days=360, min_days=5, split_on_offset_change=True)
@@ -280,6 +371,10 @@ class SeriesReportStream(ReportStream):
     label_convention: t.ClassVar[str] = "start"
     #: Whether the answer lists every bucket of the range (nothing omitted when zero).
     dense: t.ClassVar[bool] = False
+    #: Whether the docs say this report turns hourly for a range under 4 days.
+    hourly_documented: t.ClassVar[bool] = False
+    #: Whether the last answer labelled its buckets at their end (read by the DST path).
+    _end_labels: bool = False
 
     # -- the answer -------------------------------------------------------------------------
 
@@ -309,11 +404,13 @@ class SeriesReportStream(ReportStream):
             if (bucket.label - first) % step:
                 raise TapError(
                     f"{self.vendor_name} answered report '{self.report_type}' with a bucket "
-                    f"labelled {bucket.label.isoformat()}, not on a {grain} boundary, for "
-                    f"{where}: it switched grain where its docs say it should not, so the run "
-                    f"stops before loading it (this table holds {grain}ly buckets only)"
+                    f"labelled {bucket.label.isoformat()}, not on a {grain} boundary of the "
+                    f"request's UTC offset, for {where}: its buckets are of another grain or "
+                    "another offset than the docs say, so the run stops before loading it "
+                    f"(this table holds {'daily' if step == DAY else 'hourly'} buckets only)"
                 )
         shift = self.label_shift([b.label for b in buckets], first, extra, step, where)
+        self._end_labels = bool(shift)
         if self.dense:
             # Every period once, in a row; left out at the end may only be the extra one
             # and periods not over yet.
@@ -352,6 +449,17 @@ class SeriesReportStream(ReportStream):
             )
         # "start", as the docs' samples show; the answer may still prove otherwise: a
         # label one period past the last bucket asked for is an end label.
+        if earliest < first:
+            # Buckets follow the request's offset (the nps_volume sample), so the first
+            # one starts at date_from: an earlier label means buckets of another offset
+            # (e.g. UTC days read from offset-less labels), not the local days asked.
+            raise TapError(
+                f"{self.vendor_name} answered report '{self.report_type}' with a bucket "
+                f"labelled {earliest.isoformat()} for {where}, before the first bucket asked "
+                f"({first.isoformat()}): its buckets are not days of the request's UTC offset, "
+                "so which local day each value belongs to is unknown; the run stops before "
+                "loading it"
+            )
         if latest < extra + step:
             return dt.timedelta(0)
         if earliest == first or latest > extra + step:
@@ -396,18 +504,58 @@ class SeriesReportStream(ReportStream):
             rows[key] = {**self.bucket_row(window, start, context), **dict(bucket.dims)}
             rows[key].update(bucket.fields)
         for day_start, day_end in self.dst_days(window):
-            self.apply_hourly(window, day_start, day_end, rows, context)
+            if self.additive_fields:
+                self.apply_hourly(window, day_start, day_end, rows, context)
+            elif day_end.astimezone(dt.UTC) - day_start.astimezone(dt.UTC) < DAY:
+                self.apply_short_day(window, day_start, day_end, rows, context)
         return list(rows.values())
 
     def window_cost(self, window: Window, context: t.Mapping[str, t.Any] | None) -> Cost:
-        """One request, and one more per DST-change day whose counts are summed from
-        hours (see :meth:`apply_hourly`)."""
-        hourly = 0
-        if self.additive_fields:
-            for day_start, day_end in self.dst_days(window):
-                length = day_end.astimezone(dt.UTC) - day_start.astimezone(dt.UTC)
-                hourly += not length % HOUR
-        return Cost(1 + hourly)
+        """One request, and one more per DST-change day: counts summed from its hours
+        (see :meth:`apply_hourly`), or another field's 23-hour day asked on its own (see
+        :meth:`apply_short_day`)."""
+        extra = 0
+        for day_start, day_end in self.dst_days(window):
+            length = day_end.astimezone(dt.UTC) - day_start.astimezone(dt.UTC)
+            if self.additive_fields:
+                extra += not length % HOUR
+            else:
+                extra += length < DAY
+        return Cost(1 + extra)
+
+    def apply_short_day(
+        self,
+        window: Window,
+        day_start: dt.datetime,
+        day_end: dt.datetime,
+        rows: dict[tuple[str, tuple[tuple[str, t.Any], ...]], dict[str, t.Any]],
+        context: t.Mapping[str, t.Any] | None,
+    ) -> None:
+        """A day shorter than 24 hours (entering DST), for values that cannot be summed
+        (an average, distinct open cases): one daily bucket of the offset in force at the
+        day's end, asked from the day's local midnight, is exactly the day. The request
+        spans 5 days and more (daily under every reading of the hourly rule) and the
+        wanted bucket ends where the next one starts, whole under either reading of
+        ``date_to``. (A 25-hour day has no such bucket: it keeps the 24-hour one.)"""
+        later = dt.timezone(day_end.utcoffset() or dt.timedelta(0))
+        first = day_start.astimezone(later)
+        end = day_end.astimezone(later)
+        answer = self.send_json(
+            "POST",
+            self.url_base + REPORTS_PATH,
+            json=self.report_body(first, end + 5 * DAY - SECOND, context),
+        )
+        wanted = end if self._end_labels else end - DAY
+        label = utc_iso(day_start)
+        for key in [k for k in rows if k[0] == label]:
+            del rows[key]
+        for bucket in self.parse_buckets(answer, later):
+            if bucket.label == wanted:
+                key = (label, bucket.dims)
+                if key in rows:
+                    raise self.duplicate(bucket, day_start)
+                rows[key] = {**self.bucket_row(window, day_start, context), **dict(bucket.dims)}
+                rows[key].update(bucket.fields)
 
     def duplicate(self, bucket: Bucket, start: dt.datetime) -> TapError:
         dims = ", ".join(f"{k}={v}" for k, v in bucket.dims) or "no other dimension"
@@ -435,10 +583,9 @@ class SeriesReportStream(ReportStream):
         rows: dict[tuple[str, tuple[tuple[str, t.Any], ...]], dict[str, t.Any]],
         context: t.Mapping[str, t.Any] | None,
     ) -> None:
-        """Replace the DST day's counts by the sums of its hours (its 24-hour bucket
-        counts one hour twice or misses one); other fields stay the API's daily value."""
-        if not self.additive_fields:
-            return
+        """Replace the DST day's counts by the sums of the buckets that tile exactly that
+        local day (its 24-hour bucket counts one hour twice or misses one); other fields
+        stay the API's daily value, except ``derived_fields`` computed from the sums."""
         length = day_end.astimezone(dt.UTC) - day_start.astimezone(dt.UTC)
         if length % HOUR:
             self.logger.warning(
@@ -449,12 +596,8 @@ class SeriesReportStream(ReportStream):
                 length / HOUR,
             )
             return
-        first = day_start.astimezone(dt.timezone(day_start.utcoffset() or dt.timedelta(0)))
-        extra = first + length
         sums: dict[tuple[tuple[str, t.Any], ...], dict[str, int | float]] = {}
-        for bucket, start in self.fetch_buckets(first, extra, HOUR, context):
-            if not first <= start < extra:
-                continue
+        for bucket in self.dst_day_buckets(day_start, day_end, context):
             acc = sums.setdefault(bucket.dims, dict.fromkeys(self.additive_fields, 0))
             for name in self.additive_fields:
                 value = bucket.fields.get(name)
@@ -467,11 +610,86 @@ class SeriesReportStream(ReportStream):
         for (start_iso, dims), row in rows.items():
             if start_iso == label and dims not in sums:
                 row.update(dict.fromkeys(self.additive_fields, 0))
+                row.update(self.derived_fields(row, day_start, day_end))
         for dims, totals in sums.items():
             row = rows.setdefault(
                 (label, dims), {**self.bucket_row(window, day_start, context), **dict(dims)}
             )
             row.update(totals)
+            row.update(self.derived_fields(row, day_start, day_end))
+
+    def derived_fields(
+        self, row: t.Mapping[str, t.Any], day_start: dt.datetime, day_end: dt.datetime
+    ) -> dict[str, t.Any]:
+        """Fields of a DST day computed from its summed counts (none by default)."""
+        return {}
+
+    def dst_day_grain(self, labels: list[dt.datetime]) -> dt.timedelta:
+        """The grain of the DST-day answer: hours where the docs say the span turns
+        hourly (``hourly_documented``); otherwise read from a dense answer's labels."""
+        if self.hourly_documented:
+            return HOUR
+        gaps = {b - a for a, b in itertools.pairwise(sorted(labels))}
+        if len(labels) > 1 and len(gaps) == 1 and gaps <= {HOUR, DAY}:
+            return gaps.pop()
+        raise TapError(
+            f"{self.vendor_name} answered report '{self.report_type}' for a DST-change day "
+            f"with labels {', '.join(x.isoformat() for x in sorted(labels)[:4])}...: neither "
+            "hourly nor daily buckets, so the day's counts cannot be summed; the run stops"
+        )
+
+    def dst_day_buckets(
+        self, day_start: dt.datetime, day_end: dt.datetime, context: t.Mapping[str, t.Any] | None
+    ) -> list[Bucket]:
+        """The buckets that tile ``[day_start, day_end)`` exactly.
+
+        The request is in the offset in force at the day's END, from the day's local
+        midnight (23:00 of the day before on a 25-hour day, 01:00 on a 23-hour day) to
+        the ``23:59:59`` one day past its end. Buckets (hourly or daily) are aligned to
+        that offset's hours and midnights, so every bucket but the first starts on or
+        after ``day_start`` and the last wanted one ends at ``day_end``, whole under
+        either reading of ``date_to``; a daily first bucket is the part of its day from
+        ``date_from`` on. The labels' convention (start or end) is the one the window's
+        own answer showed.
+        """
+        later = dt.timezone(day_end.utcoffset() or dt.timedelta(0))
+        first = day_start.astimezone(later)
+        end = day_end.astimezone(later)
+        body = self.report_body(first, end + DAY - SECOND, context)
+        answer = self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+        buckets = self.parse_buckets(answer, later)
+        if not buckets:
+            return []
+        step = self.dst_day_grain([b.label for b in buckets])
+        shift = step if self._end_labels else dt.timedelta(0)
+        out, starts = [], []
+        for bucket in buckets:
+            start = bucket.label - shift
+            if (start - end) % step:
+                raise TapError(
+                    f"{self.vendor_name} answered report '{self.report_type}' for the DST "
+                    f"day {day_start.date()} with a bucket labelled {bucket.label.isoformat()}"
+                    f", not on a {'day' if step == DAY else 'hour'} boundary of {later}; the "
+                    "run stops before loading it"
+                )
+            if start < end and start + step > first:
+                out.append(bucket)
+                starts.append(start)
+        if self.dense:
+            wanted = end - step
+            expected = []
+            while wanted + step > first:
+                expected.append(wanted)
+                wanted -= step
+            present = sorted(set(starts))
+            missing = [s for s in expected if s not in present and s + step <= self.now()]
+            if missing or len(present) != len(starts):
+                raise TapError(
+                    f"{self.vendor_name} answered report '{self.report_type}' for the DST day "
+                    f"{day_start.date()} with {len(starts)} bucket(s) where one per "
+                    f"{'day' if step == DAY else 'hour'} was expected; the run stops"
+                )
+        return out
 
 
 class DateRangeSeriesStream(SeriesReportStream):
@@ -521,6 +739,7 @@ class StatesVolumeStream(DateRangeSeriesStream):
     name = report_type = "states_volume"
     primary_keys: t.ClassVar[list[str]] = ["bucket_start", "state"]
     additive_fields = ("value",)
+    hourly_documented = True
 
 
 class ResponseVolumeStream(DateRangeSeriesStream):
@@ -558,6 +777,20 @@ class NpsVolumeStream(NpsFormsMixin, SeriesReportStream):
     additive_fields = NPS_COUNTS
     label_convention = "detect"
     dense = True
+
+    def derived_fields(
+        self, row: t.Mapping[str, t.Any], day_start: dt.datetime, day_end: dt.datetime
+    ) -> dict[str, t.Any]:
+        """A DST day's ``nps_score`` from its summed counts: (promoters - detractors) /
+        received x 100, as the docs' NPS Summary sample computes it (9, 2, 12 -> 58.33),
+        0.0 with none received; its ``timestamp`` is the day's own label instant (its
+        local midnight, or the next one under end labels), not the 24-hour bucket's."""
+        mark = day_end if self._end_labels else day_start
+        received = row.get("total_received") or 0
+        score = (
+            (row["total_promoters"] - row["total_detractors"]) / received * 100 if received else 0.0
+        )
+        return {"nps_score": score, "timestamp": int(mark.timestamp())}
 
     def parse_buckets(self, body: t.Any, offset: dt.tzinfo) -> list[Bucket]:
         if not isinstance(body, list):

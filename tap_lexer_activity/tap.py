@@ -57,6 +57,18 @@ class TapLexerActivity(KitTap):
             description="nps_category sent with NPS reports: all, promoters, passives, detractors.",
         ),
         th.Property(
+            "date_to_reading",
+            th.StringType,
+            default="detect",
+            allowed_values=["detect", "inclusive", "exclusive"],
+            title="date_to reading",
+            description=(
+                "How the API reads a report's date_to: inclusive (to the end of that "
+                "second) or exclusive. detect (default) asks each aggregate day both ways "
+                "until an answer tells; set it once known to halve those requests."
+            ),
+        ),
+        th.Property(
             "export_window_days",
             th.IntegerType,
             default=7,

@@ -44,6 +44,9 @@ def lexer_config(url: str, **extra: t.Any) -> dict[str, t.Any]:
         "export_poll_interval_seconds": 0.01,
         "rate_limit_max_requests": 10_000,
         "rate_limit_window_seconds": 1.0,
+        # The simulator's default reading; "detect" (the tap's default) asks a day twice
+        # until an answer tells, which a plan cannot foresee (see the test below).
+        "date_to_reading": "inclusive",
         **extra,
     }
 
@@ -237,3 +240,17 @@ def test_a_missing_config_file_is_one_line_naming_it(tmp_path: Path) -> None:
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
     assert "nope.json' does not exist" in proc.stderr.strip().splitlines()[-1]
+
+
+def test_while_the_date_to_reading_is_detected_the_plan_counts_the_most(
+    lexer: tuple[LexerApp, str],
+) -> None:
+    app, url = lexer
+    config = lexer_config(url, date_to_reading="detect")
+    plan = plan_tap(TapLexerActivity(config=config))
+    assert plan.streams["summary"].requests == 2 * plan.streams["summary"].windows
+    assert any("date_to_reading" in note for note in plan.streams["summary"].notes)
+    pinned = plan_tap(TapLexerActivity(config=lexer_config(url)))
+    assert plan.requests > pinned.requests
+    run_sync(TapLexerActivity, config)
+    assert pinned.requests <= app.stats["requests"] <= plan.requests

@@ -11,7 +11,9 @@ from sandbox.lexer import DEFAULT_TOKEN
 from tap_lexer_activity.tap import TapLexerActivity
 from tapkit.testing import run_sync
 
-ONE_DAY = {"start_date": "2026-04-02", "end_date": "2026-04-02"}
+# One request per day: the reading of date_to is set, so the tap does not ask each day
+# both ways (see test_readings.py for the detection).
+ONE_DAY = {"start_date": "2026-04-02", "end_date": "2026-04-02", "date_to_reading": "inclusive"}
 
 
 def sync(config, **kwargs):

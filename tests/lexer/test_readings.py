@@ -185,7 +185,7 @@ def test_hourly_buckets_sent_to_a_daily_stream_stop_the_run_with_one_line(stream
     with pytest.raises(TapError) as info:
         sync(app, [stream], start_date="2026-04-20", end_date="2026-04-21")
     message = str(info.value)
-    assert "not on a day boundary" in message and stream in message
+    assert "not on a day boundary of the request" in message and stream in message
     assert "\n" not in message
 
 
@@ -207,7 +207,7 @@ def test_hourly_buckets_end_the_cli_run_with_one_line_and_no_traceback(tmp_path)
         )
     assert out.returncode == 1
     (line,) = [x for x in out.stderr.splitlines() if "tap-lexer-activity failed:" in x]
-    assert "not on a day boundary" in line
+    assert "not on a day boundary of the request" in line
     assert "Traceback" not in out.stderr
 
 
@@ -225,21 +225,37 @@ def test_requests_stay_inside_every_reading_of_12_months() -> None:
 
 
 @pytest.mark.parametrize("end_bound", BOUNDS)
-def test_no_instant_of_a_day_falls_outside_every_request(end_bound) -> None:
-    """Every hour has an event at hh:59:59.5, so a day asked up to 23:59:59 under an
-    exclusive bound misses one."""
+def test_every_day_is_exact_under_either_reading_of_date_to(end_bound) -> None:
+    """Every hour has an event at hh:00:00 and at hh:59:59.5, so a day asked up to
+    23:59:59 misses one under an exclusive bound and a day asked up to the next midnight
+    counts one more under an inclusive bound: the tap asks both, sees them differ, tells
+    the reading with one zero-width request and is exact either way."""
     app = fakes.FakeLexer(fakes.Reading(end_bound=end_bound))
     dates = days("2026-04-20", "2026-04-26")
     result = sync(app, ["summary", "states_volume"], start_date=dates[0], end_date=dates[-1])
     totals = {r["window_date"]: r["total_volume"] for r in result.records["summary"]}
-    for day in dates:
-        exact = len(truth(day))
-        if end_bound == "exclusive":
-            assert totals[day] == exact
-        else:  # the next midnight's own second is counted in both days (documented)
-            stop = local_day(day)[1]
-            assert totals[day] == exact + len(fakes.events_between(stop, stop + 1))
+    stop = local_day(dates[0])[1]
+    assert fakes.events_between(stop, stop + 1) and fakes.events_between(stop - 1, stop)
+    assert totals == {day: len(truth(day)) for day in dates}
+    summaries = [b for b in app.requests if b["type"] == "summary"]
+    probes = [b for b in summaries if b["date_from"] == b["date_to"]]
+    assert len(probes) == 1  # told once, then one request per day
+    assert len(summaries) == 2 + 1 + (len(dates) - 1)
     assert state_counts(result.records["states_volume"]) == true_state_counts(dates)
+
+
+@pytest.mark.parametrize("end_bound", BOUNDS)
+def test_the_date_to_reading_setting_asks_each_day_once_and_exactly(end_bound) -> None:
+    app = fakes.FakeLexer(fakes.Reading(end_bound=end_bound))
+    dates = days("2026-04-20", "2026-04-22")
+    result = sync(
+        app, ["summary"], start_date=dates[0], end_date=dates[-1], date_to_reading=end_bound
+    )
+    totals = {r["window_date"]: r["total_volume"] for r in result.records["summary"]}
+    assert totals == {day: len(truth(day)) for day in dates}
+    assert len(app.requests) == len(dates)
+    suffix = "T00:00:00" if end_bound == "exclusive" else "T23:59:59"
+    assert all(suffix in b["date_to"] for b in app.requests)
 
 
 # -- item 5: DST-change days ---------------------------------------------------------------
@@ -265,21 +281,21 @@ def test_counts_on_a_dst_change_day_are_exact(first, last, dst_day, hours, label
     for day in dates:
         exact = fakes.nps_data(truth(day))
         for name in fakes.nps_data([]):
-            if name != "nps_score":
+            if name == "nps_score":  # derived from the summed counts on the DST day
+                assert nps[day][name] == pytest.approx(exact[name]), (day, name)
+            else:
                 assert nps[day][name] == exact[name], (day, name)
-    # An average cannot be summed from hours: the DST day keeps the API's 24-hour bucket
-    # (from local midnight, in that midnight's offset), as the tap page says.
-    bucket = fakes.nps_data(fakes.events_between(start, start + 86400))
-    assert nps[dst_day]["nps_score"] == pytest.approx(bucket["nps_score"])
-    # The DST day was asked once more on its own (hourly), from its local midnight.
+    # The DST day was asked once more on its own, from its local midnight written in the
+    # offset in force at its end, to one day past its end.
     spans = {
         b["date_from"]: dt.datetime.fromisoformat(b["date_to"])
         - dt.datetime.fromisoformat(b["date_from"])
         for b in app.requests
         if b["type"] == "states_volume"
     }
-    (own,) = [f for f, span in spans.items() if span < dt.timedelta(days=2)]
-    assert own.startswith(f"{dst_day}T00:00:00")
+    (own,) = [f for f, span in spans.items() if span < dt.timedelta(days=3)]
+    assert dt.datetime.fromisoformat(own).timestamp() == start
+    assert spans[own] == dt.timedelta(hours=hours + 24, seconds=-1)
 
 
 # -- keys: every dimension, one row per key ------------------------------------------------
@@ -357,3 +373,15 @@ def test_every_report_key_holds_every_dimension() -> None:
     }
     for name, dims in dimensions.items():
         assert set(tap.streams[name].primary_keys) == dims, name
+
+
+def test_a_refused_zero_width_probe_stops_naming_the_setting() -> None:
+    class NoZeroWidth(fakes.FakeLexer):
+        def answer(self, body: dict[str, t.Any]) -> tuple[int, t.Any]:
+            if body.get("date_from") == body.get("date_to"):
+                return 400, {"error": "Invalid report", "message": "empty range"}
+            return super().answer(body)
+
+    app = NoZeroWidth(fakes.Reading(end_bound="inclusive"))
+    with pytest.raises(TapError, match=r"zero-width request.*`date_to_reading`"):
+        sync(app, ["summary"], start_date="2026-04-20", end_date="2026-04-21")

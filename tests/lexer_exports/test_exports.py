@@ -104,8 +104,10 @@ def test_each_export_lands_every_row_and_column_with_valid_unique_keys(
         mine = [r for r in nps if r["window_start"] == start.astimezone(dt.UTC).isoformat()]
         assert len(mine) == data.nps_summary(subs)["total_received"]
     assert {r["form_id"] for r in nps} == {55}
-    assert all(r["row_key"].startswith("sha256:") for r in nps)
-    assert {r["row_key_column"] for r in nps} == {None}
+    # The simulator's default header set has an id column for every file (an assumed
+    # name: the docs name no column); the tap detects it.
+    assert {r["row_key_column"] for r in nps} == {"Submission ID"}
+    assert all(r["row_key"] == r["extra_columns"]["Submission ID"] for r in nps)
     # The bookmark is the start of the last window, in UTC.
     assert bookmark(result.final_state, "case_details") == "2026-10-04T13:00:00+00:00"
 
@@ -121,8 +123,11 @@ def test_job_requests_cover_each_local_day_exactly_once(
     }
     sync(config, ["case_details"])
     jobs = sorted(exports.jobs.values(), key=lambda j: j.start)
-    assert [(j.stop - j.start) / 3600 for j in jobs] == [72, 71, 24]  # DST day is 23 h
-    assert all(a.stop == b.start for a, b in itertools.pairwise(jobs))
+    # date_to is the next local midnight; the simulator's default reading of date_to is
+    # inclusive (to the end of its second), so each job reaches 1 s into the next one:
+    # no instant is missed under either reading, and keys make the overlap an upsert.
+    assert [(j.stop - j.start - 1) / 3600 for j in jobs] == [72, 71, 24]  # DST day: 23 h
+    assert all(a.stop == b.start + 1 for a, b in itertools.pairwise(jobs))
     assert jobs[0].start == local_midnight(dt.date(2026, 10, 1), SYD).timestamp()
 
 
@@ -291,7 +296,8 @@ def test_a_header_that_changed_since_the_last_run_loses_no_column(
     }
     for row in rows:
         assert "Notes" not in row["extra_columns"]
-        assert row["extra_columns"]["Notes (text)"] == expected[row["row_key"]][13]
+        notes = header("mention_sla_export").index("Notes")
+        assert row["extra_columns"]["Notes (text)"] == expected[row["row_key"]][notes]
         assert row["extra_columns"]["Language"] == "en"
     # The natural key is unchanged, so the re-fetched rows upsert the first run's.
     assert {r["row_key"] for r in rows} <= {
@@ -317,7 +323,8 @@ def test_a_dropped_download_is_retried_without_duplicates_or_gaps(
 def test_hash_keys_are_stable_across_runs_and_keep_identical_rows_apart(
     app: LexerApp, exports: ExportService, config: dict[str, t.Any]
 ) -> None:
-    exports.scale = 2  # every NPS row appears twice: identical rows, no id column
+    exports.scale = 2  # every NPS row appears twice: identical rows
+    exports.header_set = "no_id"  # and no id column
     first = sync(config, ["nps_submissions"]).records["nps_submissions"]
     second = sync(config, ["nps_submissions"]).records["nps_submissions"]
     keys = [r["row_key"] for r in first]
@@ -332,6 +339,7 @@ def test_a_column_added_by_the_vendor_lands_and_re_keys_only_hash_keyed_rows(
     app: LexerApp, exports: ExportService, config: dict[str, t.Any]
 ) -> None:
     streams = ["nps_submissions", "case_details"]
+    config = {**config, "export_id_columns": {"nps_submissions": ""}}  # NPS: content keys
     before = sync(config, streams).records
     exports.header_variant = "v2"  # "Language" added
     after = sync(config, streams).records
