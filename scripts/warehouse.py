@@ -88,13 +88,14 @@ AGENT_DAY_COLUMNS = (
     "ratings_bad",
 )
 
-#: The day with the most platforms (the latest of those), then a few rows per platform.
+#: The day with the most platforms (of those, the busiest), then a few rows per platform.
 AGENT_DAY_SQL = """
 with days as (
-  select date_day, count(distinct platform) as platforms
+  select date_day, count(distinct platform) as platforms,
+    sum(coalesce(conversations_handled, 0)) as handled
   from cs_reporting.cs_agent_daily group by date_day
 ), day as (
-  select date_day from days order by platforms desc, date_day desc limit 1
+  select date_day from days order by platforms desc, handled desc, date_day desc limit 1
 ), ranked as (
   select a.*, row_number() over (partition by a.platform order by a.agent_id) as n
   from cs_reporting.cs_agent_daily a join day d on a.date_day = d.date_day
