@@ -283,7 +283,7 @@ def test_a_failing_pipeline_fails_the_op_with_the_taps_reason(
     )
     assert not result.success
     failure = _failure(result)
-    assert "`meltano run tap-analytics target-duckdb` failed (exit 1)" in failure
+    assert f"`meltano run {task.text}` failed (exit 1)" in failure
     assert "api_token" in failure
     logged = "\n".join(str(e.message) for e in result.all_events if e.message)
     assert WRONG_TOKEN not in failure + logged
@@ -369,6 +369,7 @@ def test_the_resource_builds_the_meltano_command(project: MeltanoProject) -> Non
         "600",
         "tap-analytics",
         "target-duckdb",
+        "dbt-duckdb:build",
     ]
 
 
