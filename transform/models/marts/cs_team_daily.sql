@@ -109,31 +109,22 @@ dixa as (
   left join dx_ratings r on r.date_day = d.date_day
 ),
 
--- LivePerson: agent activity only (no conversation metrics in this API).
-liveperson as (
-  select
-    date_day, 'liveperson' as platform, timezone,
-    cast(null as bigint) as conversations,
-    cast(null as bigint) as conversations_closed,
-    cast(null as bigint) as responses_sent,
-    cast(null as float8) as avg_first_response_seconds,
-    cast(null as float8) as avg_response_seconds,
-    cast(null as bigint) as ratings_good, cast(null as bigint) as ratings_bad,
-    cast(null as float8) as nps_score,
-    cast(null as bigint) as nps_responses
-  from agents
-  where platform = 'liveperson'
-),
-
 teams as (
   select * from livechat
   union all select * from lexer
   union all select * from dixa
-  union all select * from liveperson
+),
+
+-- Every day a platform has a team report or an agent row (LivePerson has agent activity
+-- only; a team report that was not loaded leaves its metrics NULL).
+spine as (
+  select date_day, platform from teams
+  union
+  select date_day, platform from agents
 )
 
 select
-  t.date_day, t.platform, t.timezone,
+  s.date_day, s.platform, coalesce(t.timezone, a.timezone) as timezone,
   cast(t.conversations as bigint) as conversations,
   cast(t.conversations_closed as bigint) as conversations_closed,
   cast(t.responses_sent as bigint) as responses_sent,
@@ -146,5 +137,6 @@ select
   cast(t.nps_responses as bigint) as nps_responses,
   cast(coalesce(a.agents_active, 0) as bigint) as agents_active,
   cast(a.logged_in_seconds as bigint) as logged_in_seconds
-from teams t
-left join agents a on a.date_day = t.date_day and a.platform = t.platform
+from spine s
+left join teams t on t.date_day = s.date_day and t.platform = s.platform
+left join agents a on a.date_day = s.date_day and a.platform = s.platform
