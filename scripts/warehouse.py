@@ -104,19 +104,25 @@ select date_day, {columns} from ranked where n <= {per_platform} order by platfo
 """
 
 
-def agent_day_rows(warehouse: str = "duckdb", per_platform: int = 3) -> list[tuple[t.Any, ...]]:
+def agent_day_rows(
+    warehouse: str = "duckdb",
+    per_platform: int = 3,
+    path: Path | None = None,
+    dsn: str | None = None,
+) -> list[tuple[t.Any, ...]]:
+    """(date_day, *AGENT_DAY_COLUMNS) rows of one day, at most `per_platform` per platform."""
     sql = AGENT_DAY_SQL.format(columns=", ".join(AGENT_DAY_COLUMNS), per_platform=per_platform)
     if warehouse == "duckdb":
         import duckdb
 
-        con = duckdb.connect(str(DUCKDB_PATH), read_only=True)
+        con = duckdb.connect(str(path or DUCKDB_PATH), read_only=True)
         try:
             return [tuple(r) for r in con.execute(sql).fetchall()]
         finally:
             con.close()
     import psycopg2
 
-    pg = psycopg2.connect(postgres_dsn())
+    pg = psycopg2.connect(dsn or postgres_dsn())
     try:
         cur = pg.cursor()
         cur.execute(sql)

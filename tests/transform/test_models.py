@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from sandbox import livechat_data, liveperson_data
+from scripts.warehouse import AGENT_DAY_COLUMNS, agent_day_rows
+from tests.e2e import harness as h
 from tests.transform.conftest import Warehouse
 
 pytestmark = pytest.mark.e2e
@@ -255,3 +257,20 @@ def test_liveperson_agent_days_equal_the_simulator_truth(warehouse: Warehouse) -
             "chatting_seconds",
         ):
             assert mart[key][column] == sums.get(column, 0), (key, column)
+
+
+def test_the_demo_prints_one_day_with_a_few_rows_per_platform(warehouse: Warehouse) -> None:
+    """What `make demo` prints after the table counts (scripts/warehouse.py)."""
+    if warehouse.kind == "duckdb":
+        rows = agent_day_rows("duckdb", path=warehouse.duckdb_path)
+    else:
+        pg = h.PG
+        dsn = f"host={pg['host']} port={pg['port']} user={pg['user']} dbname={warehouse.database}"
+        rows = agent_day_rows("postgres", dsn=dsn)
+    assert len({r[0] for r in rows}) == 1
+    platform = 1 + AGENT_DAY_COLUMNS.index("platform")  # after date_day
+    per_platform: dict[str, int] = defaultdict(int)
+    for row in rows:
+        per_platform[row[platform]] += 1
+    assert set(per_platform) == PLATFORMS
+    assert all(1 <= n <= 3 for n in per_platform.values())
