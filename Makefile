@@ -42,4 +42,4 @@ bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf output .meltano/run .pytest_cache
+	rm -rf output/* .meltano/run .pytest_cache

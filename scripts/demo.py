@@ -1,5 +1,6 @@
 """The demo pipeline: start the simulators, run every tap through Meltano into the
-warehouse, print what landed (tables and row counts).
+warehouse, build the dbt models (transform/), print what landed (tables and row counts)
+and `cs_reporting.cs_agent_daily` for one day.
 
     python scripts/demo.py [--warehouse duckdb|postgres]
 """
@@ -17,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.warehouse import summarize  # noqa: E402
+from scripts.warehouse import agent_day, summarize  # noqa: E402
 
 BASE_PORT = 8701
 #: extractor -> sandbox port (see meltano.yml, environment `sandbox`)
@@ -100,16 +101,21 @@ def main() -> int:
     if args.warehouse == "postgres":
         ensure_postgres_database()
         extra = ["pg-timestamptz:convert"]  # date-time columns as timestamptz
+    dbt = f"dbt-{args.warehouse}"
     try:
-        meltano("install", *taps, loader, *([p.split(":")[0] for p in extra]), env=env)
+        meltano("install", *taps, loader, *([p.split(":")[0] for p in extra]), dbt, env=env)
         for tap in taps:
             meltano("run", "--state-id-suffix", "demo", tap, loader, *extra, env=env)
+        # The transform layer once, after every tap (each job also ends with it).
+        meltano("run", f"{dbt}:build", env=env)
     finally:
         if sandbox is not None:
             sandbox.terminate()
             sandbox.wait(10)
     print()
     print(summarize(args.warehouse))
+    print()
+    print(agent_day(args.warehouse))
     return 0
 
 

@@ -93,13 +93,17 @@ def plugins_installed(project: MeltanoProject) -> None:
     would then point into the test's temporary directory."""
     (task,) = project.job(JOB).tasks
     sys_dir = PROJECT_ROOT / ".meltano"
-    wanted = [(sys_dir / "extractors" / name / "venv") for name in task.extractors] + [
-        (sys_dir / "loaders" / name / "venv") for name in task.loaders
-    ]
+    # Blocks that are neither tap nor target are utilities (`dbt-duckdb:build`: plugin:command).
+    utilities = [b.split(":")[0] for b in task.blocks if b not in task.extractors + task.loaders]
+    wanted = (
+        [(sys_dir / "extractors" / name / "venv") for name in task.extractors]
+        + [(sys_dir / "loaders" / name / "venv") for name in task.loaders]
+        + [(sys_dir / "utilities" / name / "venv") for name in utilities]
+    )
     if all(path.is_dir() for path in wanted):
         return
     subprocess.run(
-        [find_meltano(), "install", *task.blocks],
+        [find_meltano(), "install", *task.extractors, *task.loaders, *utilities],
         cwd=PROJECT_ROOT,
         env={**os.environ, "NO_COLOR": "1"},
         capture_output=True,
@@ -119,7 +123,7 @@ def isolated(
     project_sys = PROJECT_ROOT / ".meltano"
     sys_dir = tmp_path / "meltano-sys"
     sys_dir.mkdir()
-    for kind in ("extractors", "loaders"):
+    for kind in ("extractors", "loaders", "utilities"):
         (project_sys / kind).mkdir(parents=True, exist_ok=True)
         (sys_dir / kind).symlink_to(project_sys / kind, target_is_directory=True)
     monkeypatch.setenv("MELTANO_SYS_DIR_ROOT", str(sys_dir))
@@ -243,6 +247,11 @@ def test_a_meltano_job_runs_in_process_into_duckdb(
                 f'select count(*), count(distinct ({keys})) from "{SCHEMA}"."{stream}"'
             ).fetchone()
             assert (stream, rows, distinct) == (stream, count, count)
+        # The job ends with the transform layer: the marts hold the Dixa agent-days.
+        platforms = con.execute(
+            "select distinct platform from cs_reporting.cs_agent_daily"
+        ).fetchall()
+        assert platforms == [("dixa",)]
 
     # Meltano kept the state under the run's own state ID, with the bookmark of the range.
     state_id = f"sandbox:{task.extractors[0]}-to-{task.loaders[0]}:{suffix}"
@@ -274,7 +283,7 @@ def test_a_failing_pipeline_fails_the_op_with_the_taps_reason(
     )
     assert not result.success
     failure = _failure(result)
-    assert "`meltano run tap-analytics target-duckdb` failed (exit 1)" in failure
+    assert f"`meltano run {task.text}` failed (exit 1)" in failure
     assert "api_token" in failure
     logged = "\n".join(str(e.message) for e in result.all_events if e.message)
     assert WRONG_TOKEN not in failure + logged
@@ -360,6 +369,7 @@ def test_the_resource_builds_the_meltano_command(project: MeltanoProject) -> Non
         "600",
         "tap-analytics",
         "target-duckdb",
+        "dbt-duckdb:build",
     ]
 
 

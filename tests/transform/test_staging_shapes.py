@@ -1,0 +1,87 @@
+"""The staging layer reads the raw tables it is given, not the ones it expects: rows a
+re-fetch no longer lists are left out, a column the loader did not create is NULL, a renamed
+identity column (Dixa `csid` / `conversation_id`) is picked up. Hand-made raw tables in a
+small DuckDB file (two of the fourteen raw tables), then `meltano invoke dbt-duckdb build`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e import harness as h
+
+pytestmark = pytest.mark.e2e
+
+RAW = """
+create schema livechat_reports;
+create table livechat_reports.agents_performance (
+  window_start timestamp, window_end timestamp, window_date varchar, timezone varchar,
+  agent varchar, chats_count bigint, chats_rated_good bigint, chats_rated_bad bigint,
+  logged_in_time bigint, accepting_chats_time bigint, not_accepting_chats_time bigint,
+  _sdc_deleted_at varchar
+);
+insert into livechat_reports.agents_performance values
+  ('2026-03-28 23:00:00', '2026-03-29 22:00:00', '2026-03-29', 'Europe/Warsaw',
+   'anna@acme.example', 7, 2, 1, 3600, 3000, 600, null),
+  ('2026-03-28 23:00:00', '2026-03-29 22:00:00', '2026-03-29', 'Europe/Warsaw',
+   'gone@acme.example', 3, 0, 0, 60, 60, 0, '2026-03-30T01:00:00+00:00'),
+  ('2026-03-28 23:00:00', '2026-03-29 22:00:00', '2026-03-29', 'Europe/Warsaw',
+   '(none)', null, null, null, null, null, null, null);
+create schema dixa_analytics;
+create table dixa_analytics.closed_conversations (
+  window_date varchar, timezone varchar, primary_timestamp timestamp, csid bigint,
+  created_at timestamp, agent_id varchar, agent_id_label varchar, closed_by varchar
+);
+insert into dixa_analytics.closed_conversations values
+  ('2026-03-29', 'UTC', '2026-03-29 10:00:00', 184472, '2026-03-29 09:00:00', 'a-1', 'Ada', 'Agent'),
+  ('2026-03-29', 'UTC', '2026-03-29 11:00:00', 184473, '2026-03-29 09:30:00', null, null, 'Enduser');
+"""
+
+
+def test_staging_reads_the_columns_and_rows_it_is_given(tmp_path: Path) -> None:
+    import duckdb
+
+    h.ensure_installed("dbt-duckdb")
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(RAW)
+    con.close()
+    env = h.isolated_env(tmp_path, {"TARGET_DUCKDB_FILEPATH": str(path)})
+    h.meltano("invoke", "dbt-duckdb", "build", env=env)
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        livechat = con.execute(
+            "select agent_id, date_day::varchar, day_start_utc::varchar, chats_count, "
+            "chatting_seconds, first_response_time_seconds "
+            "from cs_staging.stg_livechat__agents_performance"
+        ).fetchall()
+        dixa = con.execute(
+            "select conversation_id, agent_id, closed_at_utc::varchar "
+            "from cs_staging.stg_dixa__closed_conversations order by 1"
+        ).fetchall()
+        marts = con.execute(
+            "select platform, agent_id, conversations_handled, logged_in_seconds, "
+            "chatting_seconds, ratings_good from cs_reporting.cs_agent_daily order by 1, 2"
+        ).fetchall()
+        teams = con.execute(
+            "select platform, conversations, agents_active, logged_in_seconds "
+            "from cs_reporting.cs_team_daily order by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    # The deleted row and the "(none)" placeholder are left out; columns the loader never
+    # created (chatting_time, first_response_time) are NULL, not 0.
+    assert livechat == [("anna@acme.example", "2026-03-29", "2026-03-28 23:00:00", 7, None, None)]
+    # `csid` (the docs' records sample) is the conversation id when `conversation_id` is absent.
+    assert dixa == [
+        ("184472", "a-1", "2026-03-29 10:00:00"),
+        ("184473", None, "2026-03-29 11:00:00"),
+    ]
+    # Tables never loaded (Lexer, LivePerson) read as empty; Dixa counts only agents' rows.
+    assert marts == [
+        ("dixa", "a-1", 1, None, None, 0),
+        ("livechat", "anna@acme.example", 7, 3600, None, 2),
+    ]
+    # A team day for every agent day; LiveChat's team reports were not loaded: NULL.
+    assert teams == [("dixa", 2, 1, None), ("livechat", None, 1, 3600)]

@@ -1,0 +1,4 @@
+{#- A count or a duration is never below zero. -#}
+{% test not_negative(model, column_name) %}
+select {{ column_name }} from {{ model }} where {{ column_name }} < 0
+{% endtest %}
