@@ -34,6 +34,7 @@ from tapkit.errors import (
     redact,
 )
 from tapkit.plan import Cost, PlanNeedsAPI, StreamPlan
+from tapkit.progress import PROGRESS_INTERVAL, Progress
 from tapkit.ratelimit import RateLimiter, credential_key, shared_limiter
 
 RETRIABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
@@ -390,12 +391,18 @@ class KitRESTStream(RESTStream[t.Any]):
 
     # -- sending -------------------------------------------------------------------------
 
+    @functools.cached_property
+    def progress(self) -> Progress:
+        """This stream's progress, logged once a minute while it syncs."""
+        return Progress(self.name, self.logger, PROGRESS_INTERVAL)
+
     def _request(
         self, prepared_request: requests.PreparedRequest, context: t.Any
     ) -> requests.Response:
         self._refuse_while_planning()
         limiter = self.limiter
         stamp = limiter.acquire()
+        self.progress.requests += 1
         try:
             return super()._request(prepared_request, context)
         finally:
@@ -411,6 +418,7 @@ class KitRESTStream(RESTStream[t.Any]):
     ) -> requests.Response:
         limiter = self.limiter if authenticate else None
         stamp = limiter.acquire() if limiter else 0.0
+        self.progress.requests += 1
         if authenticate:
             prepared = self.authenticator(prepared)
         try:

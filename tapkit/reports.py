@@ -292,6 +292,7 @@ class DateWindowStream(KitRESTStream):
             self.bookmark_floors.append((context, floor))
         tracking = self.tracks_vanished_keys(context)
         windows = self.plan(context)
+        self.progress.planned(len(windows))
         if windows:
             self.logger.info(
                 "%s: %d window(s) from %s to %s",
@@ -309,11 +310,14 @@ class DateWindowStream(KitRESTStream):
                 rows.sort(key=lambda row: row[self.replication_key])
                 yield from rows
                 emitted = bool(rows)
+                count = len(rows)
             else:
-                emitted = False
+                count = 0
                 for row in self.records_for_window(window, context):
-                    emitted = True
+                    count += 1
                     yield row
+                emitted = bool(count)
+            self.progress.window_done(count)
             self.hold_bookmark_floor(context, floor)
             if emitted or tracking:
                 # The window is complete: persist the bookmark (and the keys it now

@@ -4,6 +4,7 @@ for it (keys that vanished are deleted), and the bookmark never walks back."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import typing as t
 from pathlib import Path
 
@@ -148,3 +149,32 @@ def test_a_full_lookback_run_ends_at_the_input_bookmark_or_later() -> None:
     second = run_sync(FakeTap, CONFIG, state=first.final_state)
     end = second.final_state["bookmarks"]["fake_states"]["replication_key_value"]
     assert end >= first.final_state["bookmarks"]["fake_states"]["replication_key_value"]
+
+
+def test_a_long_sync_says_where_it_is_at_a_steady_cadence(caplog: pytest.LogCaptureFixture) -> None:
+    from tapkit.progress import Progress
+
+    ticks = iter(range(0, 10_000, 25))  # each look at the clock: 25 s later
+    logger = logging.getLogger("progress-test")
+    progress = Progress("fake_states", logger, interval=60.0, clock=lambda: float(next(ticks)))
+    progress.planned(8)
+    with caplog.at_level(logging.INFO, logger="progress-test"):
+        for _ in range(8):
+            progress.requests += 2
+            progress.window_done(rows=3)
+    lines = [r.getMessage() for r in caplog.records]
+    # 25 s per window: a line after the 3rd window (75 s), then every 3rd (150 s, ...).
+    assert lines == [
+        "fake_states: progress 3/8 window(s), 6 request(s), 9 row(s), 1m15s elapsed, "
+        "about 2m05s left",
+        "fake_states: progress 6/8 window(s), 12 request(s), 18 row(s), 2m30s elapsed, "
+        "about 50s left",
+    ]
+
+
+def test_the_stream_counts_its_windows_and_rows_for_the_progress_line() -> None:
+    tap = FakeTap(config=CONFIG)
+    stream = tap.streams["fake_states"]
+    rows = list(stream.get_records(None))
+    assert stream.progress.windows_total == stream.progress.windows_done == 6
+    assert stream.progress.rows == len(rows) == 18
