@@ -16,8 +16,8 @@ import time
 from sandbox import APPS, build_app
 from sandbox.core import serve, serve_forever
 
-#: Options for ``all``: the demo compresses each vendor's rate-limit window (the taps'
-#: `sandbox` environment in meltano.yml compresses theirs the same way).
+#: Each vendor's rate-limit window as the `sandbox` environment in meltano.yml expects it
+#: (compressed the same way on both sides), for one vendor or ``all``; ``--set`` overrides.
 DEMO_OPTIONS: dict[str, dict[str, object]] = {
     "lexer": {"rate_limit_window": 3.0},
 }
@@ -49,7 +49,8 @@ def main() -> None:
     args = parser.parse_args()
     options = _options(args.set)
     if args.vendor != "all":
-        serve_forever(build_app(args.vendor, **options), args.host, args.port)
+        app = build_app(args.vendor, **{**DEMO_OPTIONS.get(args.vendor, {}), **options})
+        serve_forever(app, args.host, args.port)
         return
     with contextlib.ExitStack() as stack:
         for offset, vendor in enumerate(["lexer", "livechat", "dixa", "liveperson"]):
