@@ -31,6 +31,9 @@ class TapAnalytics(KitTap):
     """Dixa Analytics API: catalogues, filter values, metric data and one stream per record id."""
 
     name = "tap-analytics"
+    #: Discovery reads the API (a stream per record id), so the SDK checks the settings
+    #: before `--discover` too: a bad one is one line naming it, not a traceback.
+    dynamic_catalog = True
 
     config_jsonschema = th.PropertiesList(
         th.Property(

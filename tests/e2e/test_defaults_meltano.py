@@ -19,28 +19,32 @@ def bare_env(tmp_path, extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def error_lines(output: str) -> list[str]:
-    return [line for line in output.splitlines() if "required property" in line]
-
-
 @pytest.mark.parametrize(
-    ("extra", "missing"),
+    ("tap", "extra", "missing"),
     [
-        ({}, "'api_token' is a required property"),
+        ("tap-lexer-activity", {}, "'api_token' is a required property"),
         (
+            "tap-lexer-activity",
             {"TAP_LEXER_ACTIVITY_API_TOKEN": "not-a-real-token"},
             "'start_date' is a required property",
         ),
+        ("tap-livechat-reports", {}, "'start_date' is a required property"),
+        (
+            "tap-livechat-reports",
+            {"TAP_LIVECHAT_REPORTS_START_DATE": "2026-11-01"},
+            "personal_access_token / access_token: no credential; set account_id + "
+            "personal_access_token (PAT) or access_token (OAuth)",
+        ),
+        ("tap-analytics", {}, "'api_token' is a required property"),
+        ("tap-agentactivity", {}, "'account_id' is a required property"),
     ],
 )
-def test_bare_run_names_the_missing_setting(tmp_path, extra, missing) -> None:
-    h.ensure_installed("tap-lexer-activity", "target-duckdb")
-    proc = h.meltano(
-        "run", "tap-lexer-activity", "target-duckdb", env=bare_env(tmp_path, extra), check=False
-    )
+def test_bare_run_names_the_missing_setting(tmp_path, tap, extra, missing) -> None:
+    h.ensure_installed(tap, "target-duckdb")
+    proc = h.meltano("run", tap, "target-duckdb", env=bare_env(tmp_path, extra), check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert any(missing in line for line in error_lines(output)), output[-3000:]
+    assert any(missing in line for line in output.splitlines()), output[-3000:]
     assert "127.0.0.1" not in output
     assert "ConnectionError" not in output
     assert "Traceback" not in output
