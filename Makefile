@@ -34,7 +34,8 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## sandbox: the four simulators on ports 8701-8704 (Ctrl-C to stop)
+## sandbox: the four simulators on ports 8701-8704 (Ctrl-C to stop); the taps reach them
+## only with `meltano --environment sandbox ...` (the default environment is dev)
 sandbox: setup
 	$(BIN)/python -m sandbox all --port 8701
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib.util
 import json
+import sys
 import threading
 import time
 
@@ -34,6 +36,18 @@ def _options(pairs: list[str]) -> dict[str, object]:
     return options
 
 
+def _port_in_use(exc: OSError, vendor: str, host: str, port: int) -> SystemExit:
+    """One line instead of a traceback when a port is taken."""
+    if exc.errno != errno.EADDRINUSE:
+        raise exc
+    print(
+        f"sandbox: cannot start the {vendor} simulator: {host}:{port} is already in use "
+        f"(another sandbox or program listens there; stop it or pass another --port)",
+        file=sys.stderr,
+    )
+    return SystemExit(1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
     parser.add_argument("vendor", choices=[*sorted(APPS), "all"])
@@ -50,7 +64,10 @@ def main() -> None:
     options = _options(args.set)
     if args.vendor != "all":
         app = build_app(args.vendor, **{**DEMO_OPTIONS.get(args.vendor, {}), **options})
-        serve_forever(app, args.host, args.port)
+        try:
+            serve_forever(app, args.host, args.port)
+        except OSError as exc:
+            raise _port_in_use(exc, args.vendor, args.host, args.port) from None
         return
     with contextlib.ExitStack() as stack:
         for offset, vendor in enumerate(["lexer", "livechat", "dixa", "liveperson"]):
@@ -58,7 +75,10 @@ def main() -> None:
             if importlib.util.find_spec(module) is None:
                 continue
             app = build_app(vendor, **{**DEMO_OPTIONS.get(vendor, {}), **options})
-            url = stack.enter_context(serve(app, args.host, args.port + offset))
+            try:
+                url = stack.enter_context(serve(app, args.host, args.port + offset))
+            except OSError as exc:
+                raise _port_in_use(exc, vendor, args.host, args.port + offset) from None
             print(f"{vendor} sandbox listening on {url}", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             while threading.main_thread().is_alive():

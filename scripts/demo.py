@@ -50,18 +50,62 @@ def meltano(*args: str, env: dict[str, str]) -> None:
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)
 
 
+def busy_ports(taps: list[str]) -> list[int]:
+    return [TAPS[tap] for tap in taps if port_open(TAPS[tap])]
+
+
+def start_simulators(taps: list[str]) -> subprocess.Popen[bytes] | None:
+    """Start the simulators unless all of them already listen; None when reused. Exits with
+    one line when only some ports answer (another program holds one)."""
+    busy = busy_ports(taps)
+    if busy and len(busy) == len(taps):
+        print(f"using the simulators already listening on ports {', '.join(map(str, busy))}")
+        return None
+    if busy:
+        sys.exit(
+            f"demo: port(s) {', '.join(map(str, busy))} already in use by another program; "
+            f"the sandbox environment needs {BASE_PORT}-{BASE_PORT + 3} free "
+            "(stop it, or stop the half-running sandbox)"
+        )
+    log_path = ROOT / "output" / "sandbox.log"
+    with open(log_path, "w") as log:
+        sandbox = subprocess.Popen(
+            [sys.executable, "-m", "sandbox", "all", "--port", str(BASE_PORT)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    for _ in range(100):
+        if len(busy_ports(taps)) == len(taps):
+            return sandbox
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            sandbox.wait(0.1)
+        if sandbox.poll() is not None:
+            lines = log_path.read_text().strip().splitlines() or ["(no output)"]
+            sys.exit(f"demo: the simulators did not start: {lines[-1]}")
+    sandbox.terminate()
+    sys.exit(f"demo: the simulators did not answer within 10 s (see {log_path})")
+
+
 def ensure_postgres_database() -> None:
     """Create the warehouse database (TARGET_POSTGRES_DATABASE, default `warehouse`)."""
     import psycopg2
 
     name = os.environ.get("TARGET_POSTGRES_DATABASE", "warehouse")
-    con = psycopg2.connect(
-        host=os.environ.get("TARGET_POSTGRES_HOST", "localhost"),
-        port=int(os.environ.get("TARGET_POSTGRES_PORT", "5432")),
-        user=os.environ.get("TARGET_POSTGRES_USER", "postgres"),
-        password=os.environ.get("TARGET_POSTGRES_PASSWORD") or None,
-        dbname="postgres",
-    )
+    host = os.environ.get("TARGET_POSTGRES_HOST", "localhost")
+    port = int(os.environ.get("TARGET_POSTGRES_PORT", "5432"))
+    try:
+        con = psycopg2.connect(
+            host=host,
+            port=port,
+            user=os.environ.get("TARGET_POSTGRES_USER", "postgres"),
+            password=os.environ.get("TARGET_POSTGRES_PASSWORD") or None,
+            dbname="postgres",
+            connect_timeout=10,
+        )
+    except psycopg2.Error as exc:
+        first = (str(exc).strip().splitlines() or [""])[0]
+        sys.exit(f"demo: cannot reach Postgres at {host}:{port} (TARGET_POSTGRES_*): {first}")
     con.autocommit = True
     cur = con.cursor()
     cur.execute("select 1 from pg_database where datname = %s", (name,))
@@ -76,38 +120,29 @@ def main() -> int:
     parser.add_argument("--warehouse", choices=["duckdb", "postgres"], default="duckdb")
     args = parser.parse_args()
     loader = f"target-{args.warehouse}"
-    env = {
-        **os.environ,
-        "MELTANO_ENVIRONMENT": "sandbox",
+    # The environment is named on every command line (`--environment sandbox`): the
+    # project's default is `dev`, the real APIs.
+    env = {k: v for k, v in os.environ.items() if k != "MELTANO_ENVIRONMENT"} | {
         "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # Quiet the SDK's METRIC lines (singer-sdk's documented logging hook).
+        "SINGER_SDK_LOG_CONFIG": str(ROOT / "scripts" / "demo-logging.yml"),
     }
     (ROOT / "output").mkdir(exist_ok=True)
     taps = available_taps()
-    sandbox = None
-    if not port_open(BASE_PORT):
-        log = open(ROOT / "output" / "sandbox.log", "w")
-        sandbox = subprocess.Popen(
-            [sys.executable, "-m", "sandbox", "all", "--port", str(BASE_PORT)],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        for _ in range(100):
-            if all(port_open(TAPS[t]) for t in taps):
-                break
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                sandbox.wait(0.1)
+    sandbox = start_simulators(taps)
     extra: list[str] = []
     if args.warehouse == "postgres":
         ensure_postgres_database()
         extra = ["pg-timestamptz:convert"]  # date-time columns as timestamptz
     dbt = f"dbt-{args.warehouse}"
     try:
-        meltano("install", *taps, loader, *([p.split(":")[0] for p in extra]), dbt, env=env)
+        sandbox_env = ("--environment", "sandbox")
+        plugins = [*taps, loader, *[p.split(":")[0] for p in extra], dbt]
+        meltano(*sandbox_env, "install", *plugins, env=env)
         for tap in taps:
-            meltano("run", "--state-id-suffix", "demo", tap, loader, *extra, env=env)
+            meltano(*sandbox_env, "run", "--state-id-suffix", "demo", tap, loader, *extra, env=env)
         # The transform layer once, after every tap (each job also ends with it).
-        meltano("run", f"{dbt}:build", env=env)
+        meltano(*sandbox_env, "run", f"{dbt}:build", env=env)
     finally:
         if sandbox is not None:
             sandbox.terminate()

@@ -64,6 +64,35 @@ def connect() -> t.Any:
     )
 
 
+def ensure_database() -> bool:
+    """Create the warehouse database if it does not exist; True if it was created.
+
+    Runs before target-postgres in the Postgres jobs: without it, a first run against a
+    server without the database ends in some 300 lines from target-postgres."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = setting("database")
+    con = psycopg2.connect(
+        host=setting("host"),
+        port=int(setting("port")),
+        user=setting("user"),
+        password=setting("password") or None,
+        dbname="postgres",
+        connect_timeout=10,
+    )
+    con.autocommit = True
+    try:
+        with con.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", (name,))
+            if cur.fetchone() is not None:
+                return False
+            cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+            return True
+    finally:
+        con.close()
+
+
 def convert(schemas: list[str]) -> list[str]:
     """Convert every naive timestamp column of ``schemas``; returns what changed."""
     from psycopg2 import sql
@@ -129,8 +158,28 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also delete rows a tap marked deleted (_sdc_deleted_at set)",
     )
+    parser.add_argument(
+        "--ensure-database",
+        action="store_true",
+        help="only create the database (TARGET_POSTGRES_DATABASE) if it does not exist",
+    )
     args = parser.parse_args(argv)
     purged: dict[str, int] = {}
+    if args.ensure_database:
+        where = f"{setting('database')} on {setting('host')}:{setting('port')}"
+        try:
+            created = ensure_database()
+        except Exception as exc:  # one clear line, never the password
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            print(
+                f"pg-timestamptz: cannot create or find database {where} "
+                f"(TARGET_POSTGRES_HOST/_PORT/_USER/_PASSWORD/_DATABASE): "
+                f"{type(exc).__name__}: {first}",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"pg-timestamptz: {'created database' if created else 'database exists:'} {where}")
+        return 0
     try:
         changed = convert(args.schema or list(TAP_SCHEMAS))
         if args.purge_deleted:

@@ -119,6 +119,7 @@ def base_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     }
     env.update(
         {
+            # Named on every run: the project's default environment is `dev` (real APIs).
             "MELTANO_ENVIRONMENT": "sandbox",
             "MELTANO_SEND_ANONYMOUS_USAGE_STATS": "false",
             "NO_COLOR": "1",
