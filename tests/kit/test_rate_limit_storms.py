@@ -48,6 +48,9 @@ def config(url: str, **extra: t.Any) -> dict[str, t.Any]:
         "end_date": "2026-04-02",
         "rate_limit_max_requests": 100,
         "rate_limit_window_seconds": WINDOW,
+        # One request per day (no detection of how date_to is read), so the counts below
+        # are the storm's alone.
+        "date_to_reading": "inclusive",
         **extra,
     }
 

@@ -80,7 +80,11 @@ def simulators() -> Iterator[tuple[dict[str, t.Any], dict[str, str]]]:
         env: dict[str, str] = {}
         for tap in TAPS:
             profile = h.PROFILES[tap]
-            app, url = stack.enter_context(h.sandbox_for(profile))
+            # Dixa under the catalogue's reading of a record (its field list, agents
+            # included), so agent-days have closes to count; the docs' record sample
+            # carries no agent (tests/transform/test_staging_shapes.py covers that shape).
+            knobs = {"record_shape": "catalogue"} if profile.vendor == "dixa" else {}
+            app, url = stack.enter_context(h.sandbox_for(profile, **knobs))
             h.pin_clock(app)
             apps[tap] = app
             env.update(profile.env(url))

@@ -2,11 +2,12 @@
 -- record's value is the first response time in seconds.
 with raw as (
   {{ raw('dixa_analytics', 'first_response_time', {
-      'window_date': 'date', 'timezone': 'text', 'primary_timestamp': 'instant',
+      'record_key': 'text', 'window_date': 'date', 'timezone': 'text', 'primary_timestamp': 'instant',
       'csid': 'text', 'conversation_id': 'text', 'agent_id': 'text', 'agent_id_label': 'text',
       'initial_channel': 'text', 'initial_direction': 'text', 'value': 'number'}) }}
 )
 select
+  record_key,
   window_date as date_day,
   timezone,
   coalesce(csid, conversation_id) as conversation_id,

@@ -1,12 +1,15 @@
--- One row per rating, on the local day it was given. `satisfied` is Dixa's own flag
--- (rating 4 or 5), the numerator of its CSAT.
+-- One row per rating record, on the local day the tap asked for. The rating is the
+-- record's `value` (the docs' ratings example; `rating` where a catalogue names it), and
+-- `satisfied` is Dixa's CSAT definition: a rating of 4 or 5.
 with raw as (
   {{ raw('dixa_analytics', 'ratings', {
-      'window_date': 'date', 'timezone': 'text', 'primary_timestamp': 'instant',
+      'record_key': 'text', 'window_date': 'date', 'timezone': 'text',
+      'primary_timestamp': 'instant',
       'csid': 'text', 'conversation_id': 'text', 'agent_id': 'text', 'agent_id_label': 'text',
-      'queue_id': 'text', 'rating': 'integer', 'satisfied': 'boolean'}) }}
+      'queue_id': 'text', 'rating': 'integer', 'value': 'integer'}) }}
 )
 select
+  record_key,
   window_date as date_day,
   timezone,
   coalesce(csid, conversation_id) as conversation_id,
@@ -14,6 +17,6 @@ select
   agent_id,
   agent_id_label as agent_name,
   queue_id,
-  rating,
-  coalesce(satisfied, rating >= 4) as satisfied
+  coalesce(rating, value) as rating,
+  coalesce(rating, value) >= 4 as satisfied
 from raw
