@@ -30,12 +30,15 @@ insert into livechat_reports.agents_performance values
    '(none)', null, null, null, null, null, null, null);
 create schema dixa_analytics;
 create table dixa_analytics.closed_conversations (
-  window_date varchar, timezone varchar, primary_timestamp timestamp, csid bigint,
+  record_key varchar, window_date varchar, timezone varchar, primary_timestamp timestamp,
+  primary_timestamp_field varchar, csid bigint,
   created_at timestamp, agent_id varchar, agent_id_label varchar, closed_by varchar
 );
 insert into dixa_analytics.closed_conversations values
-  ('2026-03-29', 'UTC', '2026-03-29 10:00:00', 184472, '2026-03-29 09:00:00', 'a-1', 'Ada', 'Agent'),
-  ('2026-03-29', 'UTC', '2026-03-29 11:00:00', 184473, '2026-03-29 09:30:00', null, null, 'Enduser');
+  ('csid=184472;closed_at=2026-03-29T10:00:00Z', '2026-03-29', 'UTC', '2026-03-29 10:00:00',
+   'closed_at', 184472, '2026-03-29 09:00:00', 'a-1', 'Ada', 'Agent'),
+  ('csid=184473;closed_at=2026-03-29T11:00:00Z', '2026-03-29', 'UTC', '2026-03-29 11:00:00',
+   'closed_at', 184473, '2026-03-29 09:30:00', null, null, 'Enduser');
 """
 
 
