@@ -48,6 +48,7 @@ def config(url: str, **extra: t.Any) -> dict[str, t.Any]:
         "end_date": "2026-04-02",
         "rate_limit_max_requests": 100,
         "rate_limit_window_seconds": WINDOW,
+        "date_to_reading": "inclusive",
         **extra,
     }
 
