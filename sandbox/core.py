@@ -15,12 +15,31 @@ less body than Content-Length says), ``html`` (200 with an HTML error page), ``m
 ``stringify`` / ``tamper`` applied to every object key named ``field``, see
 :func:`mutate_json`). Any fault may wait for ``after`` matching requests before it fires,
 ``count`` times, and only match paths searched by the regex ``path``.
+
+Credential echoes (a real API, a proxy's HTML page or a login redirect that quotes what it
+was sent): each puts every credential the request carried (see :func:`credentials_of`:
+the ``Authorization`` value and its decoded Basic ``user:password``, Bearer token and
+OAuth parameters, ``Auth-Api-Token``-style headers, token-like query parameters) into
+
+* ``echo_body``: an error answer with ``status`` (default 503); ``format`` ``json``
+  (``{"error": ..., "message": ..., "received": {...}}``) or ``html`` (a proxy page);
+  ``pad`` filler characters come before the echo (to place it across a message's cut);
+* ``echo_header``: an error answer with ``status`` whose header ``header`` (default
+  ``WWW-Authenticate``) holds the echo (its JSON body does not);
+* ``echo_redirect``: a ``status`` 3xx (302 unless a 3xx is given) whose ``Location`` is
+  ``location`` (default ``<base_url>/login``) with each credential URL-encoded in its
+  query string (``?token=...&token=...``).
+
+``retry_after`` adds a ``Retry-After`` header to any of them (a 429 that echoes).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import datetime as dt
+import html
 import json
 import re
 import socket
@@ -31,7 +50,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlencode, urlparse
 
 
 @dataclass
@@ -91,6 +110,13 @@ class Fault:
     value: t.Any = None
     #: ``add_field`` only: add to objects that have this key (default: every object)
     beside: str | None = None
+    #: ``echo_body`` only: ``json`` or ``html``; filler characters before the echo
+    format: str = "json"
+    pad: int = 0
+    #: ``echo_header`` only: the response header that carries the echo
+    header: str = "WWW-Authenticate"
+    #: ``echo_redirect`` only: where the redirect points (default ``<base_url>/login``)
+    location: str | None = None
 
     def matches(self, req: Request) -> bool:
         return self.path is None or re.search(self.path, req.path) is not None
@@ -139,6 +165,97 @@ def mutate_response(resp: Response, fault: Fault) -> Response:
     return Response(
         resp.status, json.dumps(changed).encode(), dict(resp.headers), resp.content_type
     )
+
+
+#: Request headers that carry a credential (lower case).
+CREDENTIAL_HEADERS = (
+    "authorization",
+    "proxy-authorization",
+    "auth-api-token",
+    "x-api-key",
+    "api-key",
+    "x-auth-token",
+)
+#: A query parameter whose name contains one of these carries a credential.
+CREDENTIAL_PARAM_HINTS = ("token", "key", "secret", "password", "auth", "signature")
+
+
+def credentials_of(req: Request) -> list[str]:
+    """Every credential ``req`` carried, as sent and decoded, in a stable order.
+
+    ``Authorization: Basic <b64>`` gives the decoded password and ``user:password``, the
+    base64 text and the header value; ``Bearer <t>`` gives ``t``; ``OAuth k="v", ...``
+    gives each parameter's value percent-decoded; then the header value as sent. Other
+    credential headers give their value, query parameters named like a credential their
+    (decoded) value.
+    """
+    found: list[str] = []
+
+    def add(value: str | None) -> None:
+        if value and value not in found:
+            found.append(value)
+
+    for name in CREDENTIAL_HEADERS:
+        value = req.header(name)
+        if not value:
+            continue
+        # The innermost values first: a ``pad`` then puts the credential itself at the cut.
+        scheme, _, rest = value.strip().partition(" ")
+        rest = rest.strip()
+        if scheme.lower() == "basic" and rest:
+            try:
+                pair = base64.b64decode(rest, validate=True).decode("utf-8", "replace")
+            except (binascii.Error, ValueError):
+                pair = ""
+            add(pair.partition(":")[2])
+            add(pair)
+            add(rest)
+        elif scheme.lower() == "bearer" and rest:
+            add(rest)
+        elif scheme.lower() == "oauth" and rest:
+            for key, raw in re.findall(r'(\w+)="([^"]*)"', rest):
+                if key.startswith("oauth_"):
+                    add(unquote(raw))
+        add(value)
+    for name, values in (req.query_lists or {k: [v] for k, v in req.query.items()}).items():
+        if any(hint in name.lower() for hint in CREDENTIAL_PARAM_HINTS):
+            for value in values:
+                add(value)
+    return found
+
+
+def echo_response(req: Request, fault: Fault, base_url: str) -> Response:
+    """The answer of an ``echo_*`` fault to ``req`` (see the module docstring)."""
+    creds = credentials_of(req)
+    headers: dict[str, str] = {}
+    if fault.retry_after is not None:
+        headers["Retry-After"] = str(fault.retry_after)
+    echo = "; ".join(creds) or "(no credential)"
+    if fault.kind == "echo_redirect":
+        status = fault.status if 300 <= fault.status < 400 else 302
+        where = fault.location or f"{base_url}/login"
+        query = urlencode([("token", c) for c in creds])
+        headers["Location"] = f"{where}{'&' if '?' in where else '?'}{query}"
+        return Response(status, b"", headers, "text/plain")
+    if fault.kind == "echo_header":
+        headers[fault.header] = f'Basic realm="api", error="invalid_token", received="{echo}"'
+        return json_response(
+            {"error": "invalid_token", "message": "Unauthorized"}, fault.status, headers
+        )
+    text = "x" * fault.pad + f"Credentials rejected: {echo}"
+    if fault.format == "html":
+        page = (
+            f"<html><head><title>{html.escape(text)}</title></head><body>"
+            f"<h1>Request refused</h1><pre>{html.escape(echo)}</pre></body></html>"
+        )
+        return Response(fault.status, page.encode(), headers, "text/html")
+    body = {
+        "error": text,
+        "message": text,
+        "received": {name: req.header(name) for name in CREDENTIAL_HEADERS if req.header(name)},
+        "query": req.query,
+    }
+    return json_response(body, fault.status, headers)
 
 
 class FaultPlan:
@@ -259,6 +376,10 @@ class SandboxApp:
                 return Response(200, b"<html><body>502 Bad Gateway</body></html>", {}, "text/html")
             if fault.kind == "mutate":
                 return mutate_response(self.route(req), fault)
+            if fault.kind in ("echo_body", "echo_header", "echo_redirect"):
+                if fault.status == 429:
+                    self.stats["429"] += 1
+                return echo_response(req, fault, self.base_url)
             return fault
         return self.route(req)
 

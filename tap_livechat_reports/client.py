@@ -11,6 +11,7 @@ from singer_sdk import SchemaDirectory
 
 from tap_livechat_reports import schemas
 from tapkit import DateWindowStream, KitStreamSchema, WindowPolicy
+from tapkit.errors import redact
 
 SCHEMAS = SchemaDirectory(schemas)
 DEFAULT_API_URL = "https://api.livechatinc.com"
@@ -96,7 +97,7 @@ class LiveChatStream(DateWindowStream):
                     "set `api_version` to a current version (default %s).",
                     self.api_version,
                     stage,
-                    value,
+                    redact(value, self.secrets()),  # a header may echo the credential
                     header,
                     DEFAULT_API_VERSION,
                 )

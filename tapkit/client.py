@@ -13,6 +13,7 @@ authenticator). Two ways to send:
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import random
@@ -333,6 +334,13 @@ class KitRESTStream(RESTStream[t.Any]):
                     return str(value)[:300]
         return str(body)[:300]
 
+    def _redacted(self, response: requests.Response) -> requests.Response:
+        """A copy of ``response`` whose body has every secret replaced (see :func:`redact`)."""
+        clean = copy.copy(response)
+        clean._content = redact(response.text, self.secrets()).encode()
+        clean.encoding = "utf-8"
+        return clean
+
     def response_error_message(self, response: requests.Response) -> str:
         status = response.status_code
         method = response.request.method if response.request is not None else "GET"
@@ -340,7 +348,9 @@ class KitRESTStream(RESTStream[t.Any]):
         hint = STATUS_HINTS.get(status, "")
         auth = " / ".join(f"`{s}`" for s in self.auth_settings) or "the credentials"
         hint = hint.format(auth=auth, url_setting=self.url_setting)
-        text = self.api_error_text(response)
+        # Redacted before the API's text is read and cut short: a secret cut in half
+        # would no longer match, and its first half would show.
+        text = self.api_error_text(self._redacted(response))
         msg = f"{self.vendor_name} answered HTTP {status} to {method} {path}"
         if text:
             msg += f": {text}"
@@ -381,7 +391,7 @@ class KitRESTStream(RESTStream[t.Any]):
         try:
             response._kit_json = response.json()  # type: ignore[attr-defined]
         except ValueError as exc:
-            snippet = response.text[:80].replace("\n", " ")
+            snippet = redact(response.text, self.secrets())[:80].replace("\n", " ")
             msg = redact(
                 f"{self.vendor_name} sent a malformed (non-JSON) body with HTTP "
                 f"{response.status_code} for {urlparse(response.url).path}: {snippet!r}",

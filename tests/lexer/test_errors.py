@@ -47,21 +47,60 @@ def test_404_names_the_url_setting(lexer_config) -> None:
         sync(config)
 
 
-def test_429_waits_at_least_retry_after_then_finishes(lexer_config, lexer_app) -> None:
-    lexer_app.faults.add("status", status=429, retry_after=1, count=2, path="/activity/reports")
+class CompressedClock:
+    """The kit's waits without the wall clock: the client's sleeps and the rate limiter's
+    clock read one counter that a sleep moves forward at once."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.waits: list[float] = []
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.offset += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> CompressedClock:
+    import tapkit.client
+    import tapkit.ratelimit
+
+    fake = CompressedClock()
+    monkeypatch.setattr(tapkit.client, "time", fake)
+    monkeypatch.setattr(tapkit.ratelimit, "time", fake)
+    return fake
+
+
+def test_429_waits_what_retry_after_asks_when_that_is_longer_than_the_floor(
+    lexer_config, lexer_app, clock: CompressedClock
+) -> None:
+    # 3 s: above the 1 s floor and above the doubling backoff (1 s, then 2 s).
+    lexer_app.faults.add("status", status=429, retry_after=3, count=2, path="/activity/reports")
     result = sync(lexer_config)
     assert len(result.records["summary"]) == 1
-    stamps = [t for t, _m, p in lexer_app.request_log if p == "/v1/activity/reports"]
-    assert len(stamps) == 3
-    assert stamps[1] - stamps[0] >= 1.0 and stamps[2] - stamps[1] >= 1.0
+    assert lexer_app.stats["POST /v1/activity/reports"] == 3
+    assert len(clock.waits) == 2
+    assert all(3.0 <= wait < 3.5 for wait in clock.waits), clock.waits
 
 
-def test_429_without_retry_after_waits_for_the_budget(lexer_config, lexer_app) -> None:
+def test_429_without_retry_after_waits_for_the_budget_to_free(
+    lexer_config, lexer_app, clock: CompressedClock
+) -> None:
+    # One request per 10 s: the 429 meets a spent budget that frees 10 s after the send,
+    # far longer than the 1 s floor the wait would otherwise take.
+    config = {**lexer_config, "rate_limit_max_requests": 1, "rate_limit_window_seconds": 10.0}
     lexer_app.faults.add("status", status=429, count=1, path="/activity/reports")
-    started = time.monotonic()
-    result = sync(lexer_config)
+    result = sync(config)
     assert len(result.records["summary"]) == 1
-    assert time.monotonic() - started >= 1.0  # at least a second, LivePerson-style floor
+    assert lexer_app.stats["POST /v1/activity/reports"] == 2
+    assert len(clock.waits) == 1
+    assert 9.0 < clock.waits[0] <= 10.0, clock.waits
 
 
 @pytest.mark.parametrize("kind", ["status", "reset", "truncate", "html"])
