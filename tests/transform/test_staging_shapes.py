@@ -39,6 +39,19 @@ insert into dixa_analytics.closed_conversations values
    'closed_at', 184472, '2026-03-29 09:00:00', 'a-1', 'Ada', 'Agent'),
   ('csid=184473;closed_at=2026-03-29T11:00:00Z', '2026-03-29', 'UTC', '2026-03-29 11:00:00',
    'closed_at', 184473, '2026-03-29 09:30:00', null, null, 'Enduser');
+create table dixa_analytics.ratings (
+  record_key varchar, window_date varchar, timezone varchar, primary_timestamp timestamp,
+  conversation_id bigint, agent_id varchar, agent_id_label varchar, value bigint
+);
+insert into dixa_analytics.ratings values
+  ('conversation_id=184470;created_at=2026-03-29T12:00:00Z', '2026-03-29', 'UTC',
+   '2026-03-29 12:00:00', 184470, 'a-2', 'Grace', 5),
+  ('conversation_id=184480;created_at=2026-03-30T12:00:00Z', '2026-03-30', 'UTC',
+   '2026-03-30 12:00:00', 184480, 'a-1', 'Ada', 2);
+-- The 30th in the shape of the docs' record example: a close that names no agent.
+insert into dixa_analytics.closed_conversations values
+  ('csid=184481;created_at=2026-03-30T08:00:00Z', '2026-03-30', 'UTC', '2026-03-30 08:00:00',
+   'created_at', 184481, '2026-03-30 08:00:00', null, null, null);
 """
 
 
@@ -65,11 +78,17 @@ def test_staging_reads_the_columns_and_rows_it_is_given(tmp_path: Path) -> None:
         ).fetchall()
         marts = con.execute(
             "select platform, agent_id, conversations_handled, logged_in_seconds, "
-            "chatting_seconds, ratings_good from cs_reporting.cs_agent_daily order by 1, 2"
+            "chatting_seconds, ratings_good from cs_reporting.cs_agent_daily "
+            "where date_day = '2026-03-29' order by 1, 2"
+        ).fetchall()
+        ada_30th = con.execute(
+            "select conversations_handled, conversations_closed, ratings_good, ratings_bad "
+            "from cs_reporting.cs_agent_daily "
+            "where date_day = '2026-03-30' and platform = 'dixa' and agent_id = 'a-1'"
         ).fetchall()
         teams = con.execute(
             "select platform, conversations, agents_active, logged_in_seconds "
-            "from cs_reporting.cs_team_daily order by 1"
+            "from cs_reporting.cs_team_daily where date_day = '2026-03-29' order by 1"
         ).fetchall()
     finally:
         con.close()
@@ -80,11 +99,18 @@ def test_staging_reads_the_columns_and_rows_it_is_given(tmp_path: Path) -> None:
     assert dixa == [
         ("184472", "a-1", "2026-03-29 10:00:00"),
         ("184473", None, "2026-03-29 11:00:00"),
+        ("184481", None, None),  # the docs' example shape: no close instant in the record
     ]
-    # Tables never loaded (Lexer, LivePerson) read as empty; Dixa counts only agents' rows.
+    # Tables never loaded (Lexer, LivePerson) read as empty; Dixa counts only agents' rows:
+    # closes were measured per agent that day (a record names an agent), so Grace, rated
+    # but closing nothing, has 0; Ada's ratings are 0 of a measured kind.
     assert marts == [
         ("dixa", "a-1", 1, None, None, 0),
+        ("dixa", "a-2", 0, None, None, 1),
         ("livechat", "anna@acme.example", 7, 3600, None, 2),
     ]
     # A team day for every agent day; LiveChat's team reports were not loaded: NULL.
-    assert teams == [("dixa", 2, 1, None), ("livechat", None, 1, 3600)]
+    assert teams == [("dixa", 2, 2, None), ("livechat", None, 1, 3600)]
+    # On the 30th no close names an agent: closes were not measured per agent (NULL), the
+    # rating was (Ada: 0 good, 1 bad).
+    assert ada_30th == [(None, None, 0, 1)]

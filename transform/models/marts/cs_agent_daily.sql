@@ -63,23 +63,36 @@ dixa_events as (
   from {{ ref('stg_dixa__ratings') }} where agent_id is not null
 ),
 
+-- What Dixa measured per agent that day: a record type whose records that day name no
+-- agent at all (the docs' closed_conversations example carries none) measured nothing per
+-- agent, so its columns are NULL, not 0; an agent with none of a measured kind has 0.
+dixa_measured as (
+  select date_day,
+    max(closed) as closes, max(first_response) as first_responses, max(good + bad) as ratings
+  from dixa_events
+  group by date_day
+),
+
 dixa as (
   select
-    date_day, 'dixa' as platform, agent_id, max(agent_name) as agent_name, max(timezone) as timezone,
-    cast(sum(closed) as bigint) as conversations_handled,
-    cast(sum(closed) as bigint) as conversations_closed,
+    e.date_day, 'dixa' as platform, e.agent_id, max(e.agent_name) as agent_name,
+    max(e.timezone) as timezone,
+    case when max(m.closes) = 1 then cast(sum(e.closed) as bigint) end as conversations_handled,
+    case when max(m.closes) = 1 then cast(sum(e.closed) as bigint) end as conversations_closed,
     cast(null as bigint) as responses_sent,
-    cast(sum(first_response) as bigint) as first_responses,
-    avg(first_response_seconds) as avg_first_response_seconds,
+    case when max(m.first_responses) = 1 then cast(sum(e.first_response) as bigint) end
+      as first_responses,
+    avg(e.first_response_seconds) as avg_first_response_seconds,
     cast(null as float8) as avg_response_seconds,
     cast(null as bigint) as logged_in_seconds,
     cast(null as bigint) as available_seconds,
     cast(null as bigint) as away_seconds,
     cast(null as bigint) as chatting_seconds,
-    cast(sum(good) as bigint) as ratings_good,
-    cast(sum(bad) as bigint) as ratings_bad
-  from dixa_events
-  group by date_day, agent_id
+    case when max(m.ratings) = 1 then cast(sum(e.good) as bigint) end as ratings_good,
+    case when max(m.ratings) = 1 then cast(sum(e.bad) as bigint) end as ratings_bad
+  from dixa_events e
+  join dixa_measured m on m.date_day = e.date_day
+  group by e.date_day, e.agent_id
 ),
 
 liveperson as (
