@@ -1,0 +1,30 @@
+"""Gaps that mutation testing (docs/mutation.md) found in the Dixa tap."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+import requests
+
+from tap_analytics.tap import TapAnalytics
+
+
+def _response(status: int, body: t.Any) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response.reason = "Bad Request"
+    response._content = json.dumps(body).encode()
+    response.headers["Content-Type"] = "application/json"
+    response.url = "http://127.0.0.1:9/v1/analytics/metrics"
+    response.request = requests.Request("POST", response.url).prepare()
+    return response
+
+
+def test_a_refused_page_key_says_to_run_again(dixa_config: dict[str, t.Any]) -> None:
+    tap = TapAnalytics(config=dixa_config)
+    stream = next(iter(tap.streams.values()))
+    message = stream.response_error_message(_response(400, {"message": "Invalid pageKey: expired"}))
+    assert "a page key expired or was refused: run again" in message
+    other = stream.response_error_message(_response(400, {"message": "Invalid pageLimit"}))
+    assert "check `page_limit`" in other and "page key" not in other

@@ -1,0 +1,39 @@
+"""Gaps that mutation testing (docs/mutation.md) found in the Lexer tap."""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+import requests
+
+from tap_lexer_activity.tap import TapLexerActivity
+
+CONFIG = {
+    "api_token": "tok-lexer-mutants",
+    "api_url": "http://127.0.0.1:9/v1",
+    "start_date": "2026-04-01",
+    "end_date": "2026-04-01",
+}
+
+
+def _response(status: int, body: t.Any) -> requests.Response:
+    response = requests.Response()
+    response.status_code = status
+    response._content = json.dumps(body).encode()
+    response.headers["Content-Type"] = "application/json"
+    response.url = "http://127.0.0.1:9/v1/activity/reports"
+    response.request = requests.Request("POST", response.url).prepare()
+    return response
+
+
+def _stream() -> t.Any:
+    return TapLexerActivity(config=dict(CONFIG)).streams["summary"]
+
+
+def test_error_text_joins_the_error_and_the_message_of_the_body() -> None:
+    stream = _stream()
+    both = _response(400, {"error": "bad_request", "message": "date_from is after date_to"})
+    assert stream.api_error_text(both) == "bad_request - date_from is after date_to"
+    only_message = _response(422, {"message": "unknown report_type"})
+    assert stream.api_error_text(only_message) == "unknown report_type"
