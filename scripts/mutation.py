@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import random
+import signal
 import subprocess
 import sys
 import time
@@ -95,33 +96,67 @@ def cmd_run(args: argparse.Namespace) -> int:
     by_package: dict[str, list[str]] = defaultdict(list)
     for name in sorted(everything):
         by_package[_package(name)].append(name)
-    rng = random.Random(args.seed)
-    sample: list[str] = []
-    for package in PACKAGES:
-        names = by_package.get(package, [])
-        picked = sorted(rng.sample(names, min(args.per_package, len(names))))
-        print(f"{package}: {len(picked)} of {len(names)} mutants sampled")
-        sample.extend(picked)
-    SAMPLE_FILE.write_text("\n".join(sample) + "\n")
+    if args.only_not_killed:
+        # A second pass after new tests: the same sample, only its mutants not killed so
+        # far (and those whose function changed since, which mutmut has not run yet).
+        from mutmut.stats import status_by_exit_code
+
+        sample = [n for n in SAMPLE_FILE.read_text().split() if n]
+        chosen = [
+            n
+            for n in sample
+            if everything.get(n, (None, None))[1] is None
+            or status_by_exit_code[everything[n][1]] not in KILLED
+        ]
+        print(f"re-running {len(chosen)} of the {len(sample)} sampled mutants")
+    else:
+        rng = random.Random(args.seed)
+        sample = []
+        for package in PACKAGES:
+            pool = by_package.get(package, [])
+            picked = sorted(rng.sample(pool, min(args.per_package, len(pool))))
+            print(f"{package}: {len(picked)} of {len(pool)} mutants sampled")
+            sample.extend(picked)
+        SAMPLE_FILE.write_text("\n".join(sample) + "\n")
+        chosen = sample
+    chosen = [n for n in chosen if n in everything]
     started = time.time()
-    proc = subprocess.run(
-        [_mutmut_bin(), "run", "--max-children", str(args.max_children), *sample], cwd=ROOT
+    code = _run_within(
+        [_mutmut_bin(), "run", "--max-children", str(args.max_children), *chosen],
+        args.budget_minutes * 60,
     )
-    RUN_FILE.write_text(
-        json.dumps(
-            {
-                "finished": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                "seconds": round(time.time() - started),
-                "seed": args.seed,
-                "per_package": args.per_package,
-                "max_children": args.max_children,
-                "mutants_per_package": {p: len(by_package.get(p, [])) for p in PACKAGES},
-                "exit_code": proc.returncode,
-            },
-            indent=2,
-        )
+    passes = json.loads(RUN_FILE.read_text()) if args.only_not_killed and RUN_FILE.exists() else []
+    passes.append(
+        {
+            "finished": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "seconds": round(time.time() - started),
+            "seed": args.seed,
+            "per_package": args.per_package,
+            "max_children": args.max_children,
+            "mutants_per_package": {p: len(by_package.get(p, [])) for p in PACKAGES},
+            "budget_minutes": args.budget_minutes,
+            "exit_code": code,
+            "mutants_run": len(chosen),
+        }
     )
-    return proc.returncode
+    RUN_FILE.write_text(json.dumps(passes, indent=2))
+    return code
+
+
+def _run_within(cmd: list[str], seconds: float) -> int:
+    """Run ``cmd``; past ``seconds`` interrupt it (mutmut then stops its workers and keeps
+    every result it has): the mutants it did not reach are reported as ``not run``."""
+    proc = subprocess.Popen(cmd, cwd=ROOT)
+    try:
+        return proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        print(f"time budget of {seconds / 60:.0f} min spent: stopping mutmut", flush=True)
+        proc.send_signal(signal.SIGINT)
+        try:
+            return proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            return proc.wait()
 
 
 def _function_line(source: Path, name: str) -> int:
@@ -187,12 +222,16 @@ def cmd_report(args: argparse.Namespace) -> int:
     from mutmut.stats import status_by_exit_code
 
     sample = [n for n in SAMPLE_FILE.read_text().split() if n]
-    run = json.loads(RUN_FILE.read_text()) if RUN_FILE.exists() else {}
+    passes = json.loads(RUN_FILE.read_text()) if RUN_FILE.exists() else [{}]
+    run = passes[0]
     everything = _load_meta()
     notes = _equivalent_notes()
     counts: dict[str, Counter[str]] = {p: Counter() for p in PACKAGES}
     survivors: list[tuple[str, Path, str]] = []
     for name in sample:
+        if name not in everything:  # its function changed after the sample was drawn
+            counts[_package(name)]["changed"] += 1
+            continue
         source, code = everything[name]
         status = "not run" if code is None else status_by_exit_code[code]
         counts[_package(name)][status] += 1
@@ -206,8 +245,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"{_mutmut_version()}). Do not edit by hand; equivalent mutants are argued in "
         f"`{EQUIVALENT_FILE}`.",
         "",
-        f"- run finished: {run.get('finished', '?')}, took {run.get('seconds', '?')} s "
-        f"with {run.get('max_children', '?')} workers",
+        *(
+            f"- pass {i}: finished {p.get('finished', '?')}, {p.get('mutants_run', '?')} "
+            f"mutants in {p.get('seconds', '?')} s with {p.get('max_children', '?')} workers "
+            f"(budget {p.get('budget_minutes', '?')} min)"
+            for i, p in enumerate(passes, start=1)
+        ),
         f"- machine: {platform.system()} {platform.machine()}, {os.cpu_count()} cores "
         "(shared), Python " + platform.python_version(),
         f"- sample: {run.get('per_package', '?')} mutants per package, seed "
@@ -215,11 +258,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         "tests that reach its function (tests/kit and the vendors' folders: "
         "`[tool.mutmut]` in pyproject.toml)",
         "- score = (killed + timeout) / sampled; `no tests` = no test in the selection "
-        "reaches the function; `survived` = its tests pass with the mutant",
+        "reaches the function; `survived` = its tests pass with the mutant; `not run` = the "
+        "time budget ran out before mutmut reached it",
         "",
         "| package | mutants in all | sampled | killed | timeout | survived | no tests "
-        "| score | killed or equivalent |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| not run | score | score of those run | killed or equivalent |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     equivalent_by_package: Counter[str] = Counter(
         _package(n) for n, _, _ in survivors if n in notes
@@ -227,28 +271,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     for package in PACKAGES:
         c = counts[package]
         sampled = sum(c.values())
+        ran = sampled - c["not run"] - c["changed"]
         killed = sum(c[s] for s in KILLED)
-        score = f"{100 * killed / sampled:.0f}%" if sampled else "-"
-        with_eq = (
-            f"{100 * (killed + equivalent_by_package[package]) / sampled:.0f}%" if sampled else "-"
-        )
         total = run.get("mutants_per_package", {}).get(package, "?")
         out.append(
             f"| `{package}` | {total} | {sampled} | {c['killed']} | {c['timeout']} "
-            f"| {c['survived']} | {c['no tests']} | {score} | {with_eq} |"
+            f"| {c['survived']} | {c['no tests']} | {c['not run']} | {_pct(killed, sampled)} "
+            f"| {_pct(killed, ran)} | {_pct(killed + equivalent_by_package[package], ran)} |"
         )
     out += ["", "## Mutants not killed", ""]
     if not survivors:
         out.append("None.")
     for name, source, status in survivors:
+        if status == "not run":
+            continue
         lineno, change = _mutation(name, source)
         why = notes.get(name)
         verdict = f" Equivalent: {why}" if why else ""
         out.append(f"- `{source}:{lineno}` ({status}) {change} `{name}`.{verdict}")
+    not_run = [n for n, _, status in survivors if status == "not run"]
+    if not_run:
+        out += ["", f"Not run (time budget): {len(not_run)} sampled mutants.", ""]
     out.append("")
     Path(args.out).write_text("\n".join(out))
     print(f"wrote {args.out}: {len(sample)} mutants, {len(survivors)} not killed")
     return 0
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
 
 
 def _mutmut_version() -> str:
@@ -264,6 +315,17 @@ def main() -> int:
     run.add_argument("--per-package", type=int, default=40)
     run.add_argument("--seed", type=int, default=17)
     run.add_argument("--max-children", type=int, default=2)
+    run.add_argument(
+        "--budget-minutes",
+        type=float,
+        default=30,
+        help="stop mutmut after this long; the mutants it did not reach are `not run`",
+    )
+    run.add_argument(
+        "--only-not-killed",
+        action="store_true",
+        help="re-run only the sampled mutants not killed by the last run (same sample)",
+    )
     run.set_defaults(func=cmd_run)
     report = sub.add_parser("report", help="write the Markdown report")
     report.add_argument("--out", default="docs/mutation.md")

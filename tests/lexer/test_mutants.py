@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import typing as t
 
+import pytest
 import requests
 
 from tap_lexer_activity.tap import TapLexerActivity
+from tapkit.errors import TapError
+from tapkit.windows import Window
 
 CONFIG = {
     "api_token": "tok-lexer-mutants",
@@ -37,3 +41,15 @@ def test_error_text_joins_the_error_and_the_message_of_the_body() -> None:
     assert stream.api_error_text(both) == "bad_request - date_from is after date_to"
     only_message = _response(422, {"message": "unknown report_type"})
     assert stream.api_error_text(only_message) == "unknown report_type"
+
+
+def test_a_user_volume_item_of_neither_shape_is_named_in_the_error() -> None:
+    stream = TapLexerActivity(config=dict(CONFIG)).streams["user_volume"]
+    day = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+    window = Window(day, day + dt.timedelta(days=1), day, day + dt.timedelta(days=1))
+    with pytest.raises(TapError) as caught:
+        stream.rows([{"user_id": 7, "volume": 3}], window, None)
+    assert (
+        "answered report 'user_volume' with a dict where a state row or an agent with "
+        "`states` was documented"
+    ) in str(caught.value)

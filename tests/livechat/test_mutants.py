@@ -65,3 +65,9 @@ def test_visitors_fallback_logs_each_method_that_answered_404(
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert "stats_visitors: stats/visitors answered 404" in warned
     assert "stats_visitors: customers/unique_visitors answered 404" in warned
+
+
+def test_visitors_summary_that_is_not_an_object_is_named_in_the_error(sandbox: Sandbox) -> None:
+    stream = _stream(sandbox, "stats_visitors")
+    with pytest.raises(TapError, match="a str where a summary object was documented"):
+        list(stream.rows({"summary": "n/a", "records": {}}, WINDOW, None))
