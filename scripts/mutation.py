@@ -205,7 +205,9 @@ def _mutation(name: str, source: Path) -> tuple[int, str]:
 
 
 def _equivalent_notes() -> dict[str, str]:
-    """``- `mutant_name`: why`` lines of docs/mutation-equivalent.md."""
+    """``- `mutant_name`: verdict`` lines of docs/mutation-equivalent.md; a verdict starting
+    with "Equivalent" argues the mutant equivalent, "Import-time" or "Killed after the run" names
+    the test that kills it (checked by hand); each counts in the last column of the table."""
     notes: dict[str, str] = {}
     path = ROOT / EQUIVALENT_FILE
     if not path.exists():
@@ -259,10 +261,12 @@ def cmd_report(args: argparse.Namespace) -> int:
         "`[tool.mutmut]` in pyproject.toml)",
         "- score = (killed + timeout) / sampled; `no tests` = no test in the selection "
         "reaches the function; `survived` = its tests pass with the mutant; `not run` = the "
-        "time budget ran out before mutmut reached it",
+        "time budget ran out before mutmut reached it; the last column also counts the "
+        f"mutants with a note in `{EQUIVALENT_FILE}` (equivalent, or killed by a named test "
+        "that mutmut could not credit)",
         "",
         "| package | mutants in all | sampled | killed | timeout | survived | no tests "
-        "| not run | score | score of those run | killed or equivalent |",
+        "| not run | score | score of those run | of those run, with the notes |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     equivalent_by_package: Counter[str] = Counter(
@@ -287,7 +291,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             continue
         lineno, change = _mutation(name, source)
         why = notes.get(name)
-        verdict = f" Equivalent: {why}" if why else ""
+        verdict = f" {why}" if why else ""
         out.append(f"- `{source}:{lineno}` ({status}) {change} `{name}`.{verdict}")
     not_run = [n for n, _, status in survivors if status == "not run"]
     if not_run:

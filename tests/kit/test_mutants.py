@@ -92,10 +92,16 @@ def test_plan_help_names_the_file_arguments(capsys: pytest.CaptureFixture[str]) 
     assert "--state FILE" in usage and "--catalog FILE" in usage
 
 
-def test_plan_config_file_that_is_not_an_object_is_one_clear_error(tmp_path: Path) -> None:
-    path = _write(tmp_path / "c.json", ["not", "an", "object"])
-    with pytest.raises(TapError, match="does not hold a JSON object"):
-        kit_tap.run_plan(TapLexerActivity, ["--config", path, "--plan"])
+@pytest.mark.parametrize("flag", ["--config", "--state", "--catalog"])
+def test_plan_file_that_is_not_an_object_is_one_clear_error_naming_its_flag(
+    tmp_path: Path, flag: str
+) -> None:
+    good = _write(tmp_path / "c.json", config())
+    bad = _write(tmp_path / "bad.json", ["not", "an", "object"])
+    argv = ["--config", bad] if flag == "--config" else ["--config", good, flag, bad]
+    with pytest.raises(TapError) as caught:
+        kit_tap.run_plan(TapLexerActivity, [*argv, "--plan"])
+    assert str(caught.value) == f"{flag} file '{bad}' does not hold a JSON object"
 
 
 def _connection_error(cls: type[requests.ConnectionError], url: str) -> requests.ConnectionError:

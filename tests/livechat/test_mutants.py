@@ -71,3 +71,11 @@ def test_visitors_summary_that_is_not_an_object_is_named_in_the_error(sandbox: S
     stream = _stream(sandbox, "stats_visitors")
     with pytest.raises(TapError, match="a str where a summary object was documented"):
         list(stream.rows({"summary": "n/a", "records": {}}, WINDOW, None))
+
+
+def test_a_paged_whole_answer_total_is_kept_not_summed(sandbox: Sandbox) -> None:
+    """Each page repeating the whole answer's total (60, of which two pages of 25 were
+    read) is that total; only pages whose totals equal their own counts add up."""
+    stream = _stream(sandbox, "chats_queued_visitors_left")
+    assert stream.day_total({"total": 60}, [(60, 25), (60, 25)]) == 60
+    assert stream.day_total({"total": 25}, [(25, 25), (7, 7)]) == 32
