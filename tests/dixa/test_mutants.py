@@ -28,3 +28,25 @@ def test_a_refused_page_key_says_to_run_again(dixa_config: dict[str, t.Any]) -> 
     assert "a page key expired or was refused: run again" in message
     other = stream.response_error_message(_response(400, {"message": "Invalid pageLimit"}))
     assert "check `page_limit`" in other and "page key" not in other
+
+
+def _metric_stream(config: dict[str, t.Any]) -> t.Any:
+    tap = TapAnalytics(config=config)
+    return next(s for s in tap.streams.values() if type(s).__name__ == "MetricDataStream")
+
+
+def test_presence_durations_without_a_value_are_an_empty_list(
+    dixa_config: dict[str, t.Any],
+) -> None:
+    stream = _metric_stream(dixa_config)
+    out = stream.typed_value({"_type": "AgentPresenceDurationValue", "value": None})
+    assert out["presence_durations"] == [] and out["raw_value"] is None
+    listed = stream.typed_value(
+        {
+            "_type": "AgentPresenceDurationValue",
+            "value": [{"status": {"status": "Online", "description": "on"}, "value": 60}],
+        }
+    )
+    assert listed["presence_durations"] == [
+        {"status": "Online", "status_description": "on", "value": 60}
+    ]
