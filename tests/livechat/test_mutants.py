@@ -79,3 +79,10 @@ def test_a_paged_whole_answer_total_is_kept_not_summed(sandbox: Sandbox) -> None
     stream = _stream(sandbox, "chats_queued_visitors_left")
     assert stream.day_total({"total": 60}, [(60, 25), (60, 25)]) == 60
     assert stream.day_total({"total": 25}, [(25, 25), (7, 7)]) == 32
+
+
+def test_an_instant_period_key_is_read_in_the_configured_zone(sandbox: Sandbox) -> None:
+    tap = TapLivechatReports(config=sandbox.config(timezone="Europe/Warsaw"))
+    stream = next(s for s in tap.streams.values() if hasattr(s, "parse_period"))
+    local = stream.parse_period("2026-10-05T10:00:00Z")
+    assert (local.hour, str(local.tzinfo)) == (12, "Europe/Warsaw")
