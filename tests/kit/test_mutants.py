@@ -223,3 +223,13 @@ def test_pg_timestamptz_failure_is_one_line_without_the_password(
     with pytest.raises(SystemExit):
         pgtz.main(["--help"])
     assert "usage: pg-timestamptz" in capsys.readouterr().out
+
+
+def test_text_plan_names_the_partitions_it_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path / "c.json", {**config(), "nps_form_ids": [11, 12]})
+    kit_tap.run_plan(TapLexerActivity, ["--config", path, "--plan"])
+    lines = capsys.readouterr().out.splitlines()
+    nps = next(line for line in lines if line.startswith("nps_summary "))
+    assert "2 partition(s)" in nps
