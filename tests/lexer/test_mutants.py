@@ -53,3 +53,15 @@ def test_a_user_volume_item_of_neither_shape_is_named_in_the_error() -> None:
         "answered report 'user_volume' with a dict where a state row or an agent with "
         "`states` was documented"
     ) in str(caught.value)
+
+
+def test_a_series_that_is_not_a_list_is_one_clear_error() -> None:
+    stream = TapLexerActivity(config=dict(CONFIG)).streams["case_volume"]
+    with pytest.raises(TapError, match="with a str where a list of buckets was documented"):
+        stream.parse_buckets({stream.series_key or "case_volume": "n/a"}, dt.UTC)
+
+
+def test_nps_volume_that_is_not_a_list_is_one_clear_error() -> None:
+    stream = TapLexerActivity(config=dict(CONFIG)).streams["nps_volume"]
+    with pytest.raises(TapError, match="with a dict where a list of daily buckets was documented"):
+        stream.parse_buckets({"buckets": []}, dt.UTC)
