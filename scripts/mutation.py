@@ -249,7 +249,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         "",
         *(
             f"- pass {i}: finished {p.get('finished', '?')}, {p.get('mutants_run', '?')} "
-            f"mutants in {p.get('seconds', '?')} s with {p.get('max_children', '?')} workers "
+            f"mutants submitted, ran {p.get('seconds', '?')} s with {p.get('max_children', '?')} workers "
             f"(budget {p.get('budget_minutes', '?')} min)"
             for i, p in enumerate(passes, start=1)
         ),
