@@ -50,3 +50,17 @@ def test_presence_durations_without_a_value_are_an_empty_list(
     assert listed["presence_durations"] == [
         {"status": "Online", "status_description": "on", "value": 60}
     ]
+
+
+def test_numeric_aggregates_sent_as_text_are_read_as_numbers(
+    dixa_config: dict[str, t.Any],
+) -> None:
+    stream = _metric_stream(dixa_config)
+    double = stream.typed_value({"_type": "DoubleAggregateValue", "value": "1.5"})
+    assert (double["value"], double["value_type"], double["raw_value"]) == (
+        1.5,
+        "DoubleAggregateValue",
+        None,
+    )
+    long = stream.typed_value({"_type": "LongAggregateValue", "value": "42"})
+    assert long["value"] == 42 and isinstance(long["value"], int)
