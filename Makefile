@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 WAREHOUSE ?= duckdb
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-full lint sandbox bench clean
+.PHONY: setup demo test test-full lint sandbox bench mutants clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -42,5 +42,13 @@ sandbox: setup
 bench: setup
 	$(BIN)/python benchmarks/run_all.py
 
+## mutants: a sampled mutation-testing run (mutmut) over tapkit/ and the four taps, then
+## its report in docs/mutation.md. MUTANTS_PER_PACKAGE and MUTANTS_SEED choose the sample.
+MUTANTS_PER_PACKAGE ?= 40
+MUTANTS_SEED ?= 17
+mutants: setup
+	$(BIN)/python scripts/mutation.py run --per-package $(MUTANTS_PER_PACKAGE) --seed $(MUTANTS_SEED) || true
+	$(BIN)/python scripts/mutation.py report
+
 clean:
-	rm -rf output/* .meltano/run .pytest_cache
+	rm -rf output/* .meltano/run .pytest_cache mutants

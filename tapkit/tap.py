@@ -440,6 +440,23 @@ def _plan_arguments(tap_cls: type[Tap], argv: t.Sequence[str]) -> argparse.Names
     return parser.parse_args(list(argv))
 
 
+def _json_file(flag: str, path: str) -> dict[str, t.Any]:
+    """The JSON object in ``path`` (given as ``flag``), or one clear TapError."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            loaded = json.load(fh)
+    except OSError as exc:
+        msg = f"{flag} file '{path}' cannot be read: {exc.strerror}"
+        raise TapError(msg) from None
+    except ValueError as exc:
+        msg = f"{flag} file '{path}' is not valid JSON ({exc})"
+        raise TapError(msg) from None
+    if not isinstance(loaded, dict):
+        msg = f"{flag} file '{path}' does not hold a JSON object"
+        raise TapError(msg)
+    return loaded
+
+
 def run_plan(tap_cls: type[Tap], argv: t.Sequence[str]) -> None:
     """``<tap> --config C [--state S] [--catalog K] --plan [--format json]``."""
     from tapkit.plan import plan_tap
@@ -447,23 +464,13 @@ def run_plan(tap_cls: type[Tap], argv: t.Sequence[str]) -> None:
     args = _plan_arguments(tap_cls, argv)
     config: dict[str, t.Any] = {}
     for path in (c for c in args.config if c != "ENV"):  # later files win, as in a run
-        try:
-            with open(path, encoding="utf-8") as fh:
-                loaded = json.load(fh)
-        except OSError as exc:
-            msg = f"--config file '{path}' cannot be read: {exc.strerror}"
-            raise TapError(msg) from None
-        except ValueError as exc:
-            msg = f"--config file '{path}' is not valid JSON ({exc})"
-            raise TapError(msg) from None
-        if not isinstance(loaded, dict):
-            msg = f"--config file '{path}' does not hold a JSON object"
-            raise TapError(msg)
-        config.update(loaded)
+        config.update(_json_file("--config", path))
+    # The state and the catalog are read here, as a run reads them: the SDK deprecates
+    # passing their paths (a warning now, an error in a later release).
     tap = tap_cls(
         config=config,
-        state=args.state,
-        catalog=args.catalog,
+        state=_json_file("--state", args.state) if args.state else None,
+        catalog=_json_file("--catalog", args.catalog) if args.catalog else None,
         parse_env_config="ENV" in args.config,
         validate_config=True,
         setup_mapper=False,

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import psutil
 
+from tests.e2e.harness import ensure_installed
+
 from .harness import ROOT, VOLATILE
 from .profiles import Profile
 
@@ -271,9 +273,13 @@ class MeltanoProject:
         return env
 
     def sys_dir(self) -> Path:
-        """<workdir>/.meltano: the installed plugins linked in, its own run directory."""
+        """<workdir>/.meltano: the installed plugins linked in, its own run directory.
+
+        The plugins are installed first (once per session), so the suite runs alone in a
+        fresh clone, before or without the end-to-end tests that install them too."""
         sys_dir = self.warehouse.workdir / ".meltano"
         if not sys_dir.exists():
+            ensure_installed(self.profile.tap, self.warehouse.loader)
             sys_dir.mkdir(parents=True)
             for kind in ("extractors", "loaders"):
                 (sys_dir / kind).symlink_to(ROOT / ".meltano" / kind, target_is_directory=True)
