@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 WAREHOUSE ?= duckdb
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-full lint sandbox bench mutants clean
+.PHONY: setup demo test test-random test-full lint sandbox bench mutants clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -24,6 +24,11 @@ demo: setup
 ## test: the whole offline suite (unit, sandbox, Meltano end to end, Postgres)
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-random: the same suite in a random order (pytest-randomly; the seed is printed,
+## `make test-random SEED=N` replays it)
+test-random: setup
+	$(BIN)/python -m pytest -p randomly $(if $(SEED),--randomly-seed=$(SEED)) $(PYTEST_ARGS)
 
 ## test-full: also the long loops (kill points, full fault matrix)
 test-full: setup
