@@ -236,3 +236,29 @@ def recovered_cases(credentials: list[Credential]) -> list[t.Any]:
         for c in credentials
         for name in sorted(RECOVERED_ECHOES)
     ]
+
+
+def leak_tests(credentials: list[Credential]) -> tuple[t.Any, t.Any, t.Any]:
+    """The three leak checks of a vendor's credentials (its test module binds them to
+    ``test_*`` names): a fatal echo in-process and through the console script, and a
+    retried echo after which the run recovers."""
+
+    @pytest.mark.parametrize(("credential", "name"), fatal_cases(credentials))
+    def in_process(credential: Credential, name: str, caplog: t.Any) -> None:
+        with served(credential) as (app, url):
+            outcome = run_in_process(credential, url, app, FATAL_ECHOES[name], caplog)
+        check_fatal(credential, name, outcome, app)
+
+    @pytest.mark.parametrize(("credential", "name"), fatal_cases(credentials))
+    def from_console(credential: Credential, name: str, tmp_path: Path) -> None:
+        with served(credential) as (app, url):
+            outcome = run_console(credential, url, app, FATAL_ECHOES[name], tmp_path)
+        check_fatal(credential, name, outcome, app)
+
+    @pytest.mark.parametrize(("credential", "name"), recovered_cases(credentials))
+    def retried(credential: Credential, name: str, caplog: t.Any) -> None:
+        with served(credential) as (app, url):
+            outcome = run_in_process(credential, url, app, RECOVERED_ECHOES[name], caplog)
+        check_recovered(credential, name, outcome, app)
+
+    return in_process, from_console, retried

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import typing as t
-from pathlib import Path
-
-import pytest
 
 from sandbox.dixa import DixaApp
 from tap_analytics.tap import TapAnalytics
 from tests.secret_echo import (
-    FATAL_ECHOES,
-    RECOVERED_ECHOES,
     Credential,
-    check_fatal,
-    check_recovered,
-    fatal_cases,
-    recovered_cases,
-    run_console,
-    run_in_process,
-    served,
+    leak_tests,
 )
 
 TOKEN = "dx-Tok/3n+Sp=cial&q<9>"
@@ -54,24 +43,8 @@ CREDENTIALS = [
 ]
 
 
-@pytest.mark.parametrize(("credential", "name"), fatal_cases(CREDENTIALS))
-def test_a_fatal_echo_leaks_nothing_in_process(credential, name, caplog) -> None:
-    with served(credential) as (app, url):
-        outcome = run_in_process(credential, url, app, FATAL_ECHOES[name], caplog)
-    check_fatal(credential, name, outcome, app)
-
-
-@pytest.mark.parametrize(("credential", "name"), fatal_cases(CREDENTIALS))
-def test_a_fatal_echo_leaks_nothing_from_the_console_script(
-    credential, name, tmp_path: Path
-) -> None:
-    with served(credential) as (app, url):
-        outcome = run_console(credential, url, app, FATAL_ECHOES[name], tmp_path)
-    check_fatal(credential, name, outcome, app)
-
-
-@pytest.mark.parametrize(("credential", "name"), recovered_cases(CREDENTIALS))
-def test_a_retried_echo_leaks_nothing_in_logs_state_or_records(credential, name, caplog) -> None:
-    with served(credential) as (app, url):
-        outcome = run_in_process(credential, url, app, RECOVERED_ECHOES[name], caplog)
-    check_recovered(credential, name, outcome, app)
+(
+    test_a_fatal_echo_leaks_nothing_in_process,
+    test_a_fatal_echo_leaks_nothing_from_the_console_script,
+    test_a_retried_echo_leaks_nothing_in_logs_state_or_records,
+) = leak_tests(CREDENTIALS)
