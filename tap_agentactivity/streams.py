@@ -77,6 +77,8 @@ class AgentActivityStream(LivePersonStream, DateWindowStream):
     ]
     replication_key = "interval_end"
     is_sorted = True
+    #: Its rows carry their own interval, not the kit's window columns.
+    kit_columns = ()
     # Lookback re-emits the last slots below the bookmark; keys make them upserts.
     check_sorted = False
     # STATE is written once the answer's complete intervals are out (see get_records).

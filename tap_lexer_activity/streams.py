@@ -17,7 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tap_lexer_activity.client import LexerListStream, LexerStream
-from tapkit import Cost, DateWindowStream, TapError, Window, WindowPolicy, utc_iso
+from tapkit import (
+    BUCKET_COLUMNS,
+    Cost,
+    DateWindowStream,
+    TapError,
+    Window,
+    WindowPolicy,
+    utc_iso,
+)
 from tapkit.errors import FatalRequestError
 from tapkit.windows import add_days
 
@@ -363,6 +371,7 @@ class SeriesReportStream(ReportStream):
 
     window_policy = WindowPolicy(max_days=360, min_days=5, split_on_offset_change=True)
     replication_key = "bucket_start"
+    kit_columns = BUCKET_COLUMNS
     #: Counts of events: summed from hourly buckets for a DST-change day.
     additive_fields: t.ClassVar[tuple[str, ...]] = ()
     #: How the answer labels a bucket: "start" (the docs' samples; an answer with a label

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_livechat_reports.client import LiveChatStream, version_tuple
-from tapkit import Cost, TapError, Window, utc_iso
+from tapkit import PERIOD_COLUMNS, WINDOW_COLUMNS, Cost, TapError, Window, utc_iso
 from tapkit.windows import add_days
 
 MICROSECOND = dt.timedelta(microseconds=1)
@@ -241,6 +241,7 @@ class DistributedStream(ReportStream):
     """``{"total": n, "records": {"<period>": {...}}}``: a row per period (per sub-key)."""
 
     distributed = True
+    kit_columns = (*WINDOW_COLUMNS, *PERIOD_COLUMNS)
     primary_keys: t.ClassVar[list[str]] = ["period_start", "distribution"]
     #: Fields that are counts (an omitted one is 0) and fields that are not (omitted: null).
     count_fields: t.ClassVar[tuple[str, ...]] = ()

@@ -6,12 +6,21 @@ from tapkit.errors import FatalRequestError, RateLimitedError, StateError, TapEr
 from tapkit.plan import Cost, PlanNeedsAPI, plan_tap
 from tapkit.ratelimit import RateLimiter, shared_limiter
 from tapkit.reports import DateWindowStream, utc_iso
-from tapkit.schema import DELETED_AT, KitStreamSchema
+from tapkit.schema import (
+    BUCKET_COLUMNS,
+    DELETED_AT,
+    PERIOD_COLUMNS,
+    WINDOW_COLUMNS,
+    KitStreamSchema,
+)
 from tapkit.tap import KitTap, http_settings, run_cli, window_settings
 from tapkit.windows import Window, WindowPolicy, plan_windows, resolve_range
 
 __all__ = [
+    "BUCKET_COLUMNS",
     "DELETED_AT",
+    "PERIOD_COLUMNS",
+    "WINDOW_COLUMNS",
     "Cost",
     "DateWindowStream",
     "FatalRequestError",

@@ -77,6 +77,9 @@ class KitRESTStream(RESTStream[t.Any]):
     path = ""
     #: A credential never follows a redirect (see validate_response).
     allow_redirects: bool = False
+    #: Columns the kit adds to this stream's rows, declared in :mod:`tapkit.schema` and
+    #: merged into the stream's schema (its file holds only the vendor's fields).
+    kit_columns: t.ClassVar[tuple[str, ...]] = ()
 
     # -- numbers that arrive as text ----------------------------------------------------
 

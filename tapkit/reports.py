@@ -36,7 +36,7 @@ from zoneinfo import ZoneInfo
 from tapkit.client import KitRESTStream
 from tapkit.errors import StateError
 from tapkit.plan import Cost
-from tapkit.schema import DELETED_AT
+from tapkit.schema import DELETED_AT, WINDOW_COLUMNS
 from tapkit.windows import (
     SyncRange,
     Window,
@@ -83,6 +83,8 @@ class DateWindowStream(KitRESTStream):
     #: an unbuffered stream (a record stream: a record, once returned, does not vanish)
     #: never tracks.
     track_vanished_keys: t.ClassVar[bool] = True
+    #: Every row says which window it was fetched in (see :meth:`window_columns`).
+    kit_columns: t.ClassVar[tuple[str, ...]] = WINDOW_COLUMNS
 
     @property
     def tz(self) -> ZoneInfo:
