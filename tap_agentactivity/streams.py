@@ -319,7 +319,7 @@ class AgentActivityStream(LivePersonStream, DateWindowStream):
             # the previous bookmark, which lookback rows would otherwise leave it at).
             last_end = max(whole[-1][1], bookmark) if bookmark else whole[-1][1]
             self._increment_stream_state({self.replication_key: utc_iso(last_end)}, context=context)
-            self._write_state_message()
+            self.emit_state()
 
     def interval_tombstones(
         self,

@@ -5,10 +5,15 @@ Vendor streams subclass :class:`KitRESTStream`, set ``vendor_name`` and
 ``auth_settings``, and provide ``url_base`` and authentication (``http_headers`` or an
 authenticator). Two ways to send:
 
-* the SDK's own ``request_records`` / paginator machinery (catalogue-style streams), whose
-  ``_request`` is rate-limited and validated here; or
+* the SDK's own ``request_records`` / paginator machinery (catalogue-style streams); or
 * :meth:`KitRESTStream.send`, for streams that drive their own loop (date windows, async
-  jobs, CSV downloads). It goes through the same limiter, retries and validation.
+  jobs, CSV downloads).
+
+Both go through :meth:`KitRESTStream.request_decorator`, the SDK's public hook around the
+function that sends one request: every attempt (retries included) is refused while a plan
+is made, spends the shared rate-limit budget and is counted; 429s are waited out, 5xx,
+timeouts and dropped connections retried; and every response passes the same
+:meth:`KitRESTStream.validate_response`.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from urllib.parse import urlparse
 
 import backoff
 import requests
-from singer_sdk import RESTStream, metrics
+from singer_sdk import RESTStream, Tap, metrics
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
 from tapkit.errors import (
@@ -37,6 +42,7 @@ from tapkit.errors import (
 from tapkit.plan import Cost, PlanNeedsAPI, StreamPlan
 from tapkit.progress import PROGRESS_INTERVAL, Progress
 from tapkit.ratelimit import RateLimiter, credential_key, shared_limiter
+from tapkit.run import RunContext
 
 RETRIABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
     RetriableAPIError,
@@ -80,6 +86,13 @@ class KitRESTStream(RESTStream[t.Any]):
     #: Columns the kit adds to this stream's rows, declared in :mod:`tapkit.schema` and
     #: merged into the stream's schema (its file holds only the vendor's fields).
     kit_columns: t.ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, tap: Tap, *args: t.Any, **kwargs: t.Any) -> None:
+        #: The tap this stream belongs to (the SDK keeps its own reference private).
+        self.tap = tap
+        #: The run's flags, shared with the tap and its other streams.
+        self.run_context: RunContext = getattr(tap, "run_context", None) or RunContext()
+        super().__init__(tap, *args, **kwargs)
 
     # -- numbers that arrive as text ----------------------------------------------------
 
@@ -135,7 +148,7 @@ class KitRESTStream(RESTStream[t.Any]):
 
     def secrets(self) -> list[str]:
         """Values of every secret setting, to keep out of messages."""
-        props = self._tap.config_jsonschema.get("properties", {})
+        props = self.tap.config_jsonschema.get("properties", {})
         return [
             str(self.config[k])
             for k, spec in props.items()
@@ -202,17 +215,17 @@ class KitRESTStream(RESTStream[t.Any]):
 
     def check_plan_once(self) -> None:
         """The first stream of a run to read logs the run's plan when it is a long one."""
-        tap = self._tap
-        if not tap.__dict__.get("_kit_plan_checked") and hasattr(tap, "log_plan_if_long"):
-            tap.__dict__["_kit_plan_checked"] = True
-            tap.log_plan_if_long()
+        log_plan_if_long = getattr(self.tap, "log_plan_if_long", None)
+        if not self.run_context.plan_checked and log_plan_if_long is not None:
+            self.run_context.plan_checked = True
+            log_plan_if_long()
 
     def get_records(self, context: t.Any) -> t.Iterable[dict[str, t.Any]]:
         self.check_plan_once()
         yield from super().get_records(context)
 
     def _refuse_while_planning(self) -> None:
-        if self._tap.__dict__.get("_kit_planning"):
+        if self.run_context.planning:
             msg = f"stream '{self.name}' would call {self.vendor_name} to plan"
             raise PlanNeedsAPI(msg)
 
@@ -307,8 +320,30 @@ class KitRESTStream(RESTStream[t.Any]):
             redact(str(exc), self.secrets()) if exc else "error",
         )
 
+    def _budgeted(self, func: t.Callable) -> t.Callable:
+        """Each call of ``func`` (one attempt: retries call it again) is refused while a
+        plan is made, waits for and spends the shared rate-limit budget, and is counted.
+        A call with ``authenticate=False`` (see :meth:`send`) carries no credential and
+        spends no budget."""
+
+        @functools.wraps(func)
+        def call(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            self._refuse_while_planning()
+            limiter = self.limiter if kwargs.get("authenticate", True) else None
+            stamp = limiter.acquire() if limiter else 0.0
+            self.progress.requests += 1
+            try:
+                return func(*args, **kwargs)
+            finally:
+                if limiter:
+                    limiter.complete(stamp)
+
+        return call
+
     def request_decorator(self, func: t.Callable) -> t.Callable:
-        rate_limited = self._rate_limited(func)
+        """The SDK's hook around the function that sends one request: the SDK's own
+        (``request_records``) and :meth:`send_prepared` (:meth:`send`) alike."""
+        rate_limited = self._rate_limited(self._budgeted(func))
         return backoff.on_exception(
             self._error_waits,
             RETRIABLE_EXCEPTIONS,
@@ -409,38 +444,23 @@ class KitRESTStream(RESTStream[t.Any]):
         """This stream's progress, logged once a minute while it syncs."""
         return Progress(self.name, self.logger, PROGRESS_INTERVAL)
 
-    def _request(
-        self, prepared_request: requests.PreparedRequest, context: t.Any
-    ) -> requests.Response:
-        self._refuse_while_planning()
-        limiter = self.limiter
-        stamp = limiter.acquire()
-        self.progress.requests += 1
-        try:
-            return super()._request(prepared_request, context)
-        finally:
-            limiter.complete(stamp)
-
-    def _send_once(
+    def send_prepared(
         self,
         prepared: requests.PreparedRequest,
+        context: t.Any = None,
         *,
-        stream: bool,
-        raw: bool,
-        authenticate: bool,
+        stream: bool = False,
+        raw: bool = False,
+        authenticate: bool = True,
     ) -> requests.Response:
-        limiter = self.limiter if authenticate else None
-        stamp = limiter.acquire() if limiter else 0.0
-        self.progress.requests += 1
+        """Send ``prepared`` once and validate the answer: the function that
+        :meth:`send` hands to :meth:`request_decorator` (as ``request_records`` hands the
+        SDK's own). ``raw=True`` skips the JSON check of a 2xx body."""
         if authenticate:
             prepared = self.authenticator(prepared)
-        try:
-            response = self.requests_session.send(
-                prepared, timeout=self.timeout, stream=stream, allow_redirects=not authenticate
-            )
-        finally:
-            if limiter:
-                limiter.complete(stamp)
+        response = self.requests_session.send(
+            prepared, timeout=self.timeout, stream=stream, allow_redirects=not authenticate
+        )
         self._raw_response = raw
         try:
             self.validate_response(response)
@@ -466,20 +486,20 @@ class KitRESTStream(RESTStream[t.Any]):
         auth, no rate-limit budget): for URLs handed back by the API, such as download
         links that may live on a third-party host. ``raw=True`` skips the JSON check.
         """
-        self._refuse_while_planning()
+        self._refuse_while_planning()  # before the headers: building them may need the API
         if authenticate:
             merged = {**self.http_headers, **(headers or {})}
             request = requests.Request(method, url, params=params, json=json, headers=merged)
             request.headers.setdefault("User-Agent", self.user_agent)
-            prepared = request.prepare()
         else:
             request = requests.Request(method, url, params=params, json=json, headers=headers)
             request.headers["User-Agent"] = self.user_agent
-            prepared = request.prepare()
-        do_send = self.request_decorator(self._send_once)
+        do_send = self.request_decorator(self.send_prepared)
         endpoint = urlparse(url).path
         with metrics.http_request_counter(self.name, endpoint=endpoint) as counter:
-            response = do_send(prepared, stream=stream, raw=raw, authenticate=authenticate)
+            response = do_send(
+                request.prepare(), None, stream=stream, raw=raw, authenticate=authenticate
+            )
             counter.increment()
         return t.cast("requests.Response", response)
 

@@ -13,6 +13,9 @@ so both warehouses then hold the same rows.
 
 Connection: the same environment variables as the loader (TARGET_POSTGRES_HOST, _PORT,
 _USER, _PASSWORD, _DATABASE), with the same defaults.
+
+Schemas: each ``--schema``; else the comma-separated ``PG_TIMESTAMPTZ_SCHEMAS``. The kit
+knows no vendor: the project names its taps' schemas (meltano.yml's ``convert`` command).
 """
 
 from __future__ import annotations
@@ -21,8 +24,6 @@ import argparse
 import os
 import sys
 import typing as t
-
-TAP_SCHEMAS = ("lexer_activity", "livechat_reports", "dixa_analytics", "liveperson_agentactivity")
 
 FIND = """
 select c.table_schema, c.table_name, c.column_name
@@ -49,6 +50,15 @@ def setting(name: str) -> str:
         if os.environ.get(var):
             return os.environ[var]
     return DEFAULTS[name]
+
+
+def schemas(named: list[str] | None) -> list[str]:
+    """The schemas to work on: those named with ``--schema``, else those of the
+    ``PG_TIMESTAMPTZ_SCHEMAS`` variable (comma-separated)."""
+    if named:
+        return named
+    listed = os.environ.get("PG_TIMESTAMPTZ_SCHEMAS", "")
+    return [name.strip() for name in listed.split(",") if name.strip()]
 
 
 def connect() -> t.Any:
@@ -151,7 +161,10 @@ def purge_deleted(schemas: list[str]) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pg-timestamptz", description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--schema", action="append", help="schema to convert (default: the four tap schemas)"
+        "--schema",
+        action="append",
+        help="schema to convert, repeated for each (default: PG_TIMESTAMPTZ_SCHEMAS, "
+        "comma-separated)",
     )
     parser.add_argument(
         "--purge-deleted",
@@ -180,12 +193,20 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"pg-timestamptz: {'created database' if created else 'database exists:'} {where}")
         return 0
+    names = schemas(args.schema)
     try:
-        changed = convert(args.schema or list(TAP_SCHEMAS))
+        changed = convert(names)
         if args.purge_deleted:
-            purged = purge_deleted(args.schema or list(TAP_SCHEMAS))
+            purged = purge_deleted(names)
     except Exception as exc:  # one clear line, never the password
         print(f"pg-timestamptz failed: {type(exc).__name__}: {str(exc).strip()}", file=sys.stderr)
+        return 1
+    if not names:  # after the connection, which is then checked all the same
+        print(
+            "pg-timestamptz failed: no schema named; give --schema (once per schema) or "
+            "PG_TIMESTAMPTZ_SCHEMAS",
+            file=sys.stderr,
+        )
         return 1
     print(f"pg-timestamptz: {len(changed)} column(s) converted to timestamptz")
     for name in changed:

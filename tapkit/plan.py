@@ -178,11 +178,11 @@ def planning(tap: t.Any) -> Iterator[None]:
     levels = [log.level for log in loggers]
     for log in loggers:
         log.setLevel(max(log.getEffectiveLevel(), logging.WARNING))
-    tap.__dict__["_kit_planning"] = True
+    tap.run_context.planning = True
     try:
         yield
     finally:
-        tap.__dict__["_kit_planning"] = False
+        tap.run_context.planning = False
         state.clear()
         state.update(saved)
         for log, level in zip(loggers, levels, strict=True):

@@ -105,19 +105,6 @@ class DateWindowStream(KitRESTStream):
             )
             raise StateError(msg) from exc
 
-    def _parse_datetime(self, value: str) -> dt.datetime:
-        # The SDK parses the stored bookmark before any record is read; a corrupt one
-        # must say which stream and how to fix it, not raise a bare ValueError.
-        try:
-            return super()._parse_datetime(value)
-        except (TypeError, ValueError) as exc:
-            msg = (
-                f"State for stream '{self.name}' has bookmark {value!r}, which is not a "
-                "date-time. Clear it with `meltano state clear <state_id>` (or fix the "
-                "state file) and run again."
-            )
-            raise StateError(msg) from exc
-
     def sync_range(self, context: t.Mapping[str, t.Any] | None) -> SyncRange:
         end = self.config.get("end_date")
         return resolve_range(
@@ -153,8 +140,15 @@ class DateWindowStream(KitRESTStream):
         """(windows, cost) of one partition: the windows a run would plan from the same
         settings and STATE, each at :meth:`window_cost`."""
         # The SDK sets a partition's starting value when its sync begins; the plan reads
-        # the bookmark the same way (tapkit.plan restores the state afterwards).
-        self._write_starting_replication_value(context)  # type: ignore[arg-type]
+        # the bookmark the same way, with the same public call of the stream's state
+        # manager (tapkit.plan restores the state afterwards).
+        self.state_manager.write_starting_replication_value(
+            context=context,  # type: ignore[arg-type]
+            replication_method=self.replication_method,
+            replication_key=self.replication_key,
+            config=dict(self.config),
+            compare_start_date_fn=self.compare_start_date,
+        )
         windows = self.plan(context)
         cost = Cost(0)
         for window in windows:
@@ -324,5 +318,21 @@ class DateWindowStream(KitRESTStream):
             if emitted or tracking:
                 # The window is complete: persist the bookmark (and the keys it now
                 # lists) before the next request.
-                self._write_state_message()
+                self.emit_state()
         self.hold_bookmark_floor(context, floor)
+
+    def emit_state(self) -> None:
+        """Write a STATE message now, if a record went out since the last one.
+
+        The SDK writes STATE every ``STATE_MSG_FREQUENCY`` records and at the end of a
+        stream; it has no public call for "this window is complete, write it now". This
+        is that call, made of public members: the tap's ``state_writer`` (which also
+        skips a STATE equal to the last one) and the stream state manager's
+        ``is_flushed`` flag (set when a STATE goes out, cleared by each record), which
+        the SDK's end-of-stream STATE honours too.
+        """
+        if self.state_manager.is_flushed:
+            return
+        _ = self.stream_state  # the stream's entry exists in the STATE written
+        self.tap.state_writer.write_state(self.tap_state)
+        self.state_manager.is_flushed = True

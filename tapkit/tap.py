@@ -8,7 +8,9 @@ import datetime as dt
 import json
 import logging
 import numbers
+import signal
 import sys
+import threading
 import typing as t
 from urllib.parse import urlparse
 
@@ -29,6 +31,7 @@ from singer_sdk.helpers.capabilities import (
 
 from tapkit.errors import StateError, TapError, redact
 from tapkit.reports import DateWindowStream
+from tapkit.run import RunContext
 from tapkit.windows import WindowError, config_day, get_zone, local_midnight, parse_datetime
 
 #: The distribution that ships the four taps; the SDK reads ``--version`` (and the
@@ -236,34 +239,84 @@ class KitTap(Tap):
             _check_url(config, key, errors)
         return errors
 
-    def _coerce_numbers(self) -> None:
-        """Read numeric strings as numbers for number/integer settings.
+    def __init__(
+        self,
+        *,
+        config: dict[str, t.Any] | None = None,
+        parse_env_config: bool = False,
+        validate_config: bool = True,
+        **kwargs: t.Any,
+    ) -> None:
+        #: This run's flags, shared with every stream (made before the SDK builds one).
+        self.run_context = RunContext(settings_to_check=validate_config)
+        settings = self.read_settings(config, parse_env_config=parse_env_config)
+        _LAST_CONFIG[self.name] = dict(settings)
+        super().__init__(
+            config=settings, parse_env_config=False, validate_config=validate_config, **kwargs
+        )
+
+    @classmethod
+    def read_settings(
+        cls, config: t.Mapping[str, t.Any] | None, *, parse_env_config: bool = False
+    ) -> dict[str, t.Any]:
+        """The settings as the SDK is to see them: ``config``, then the environment's
+        ``<TAP_NAME>_<SETTING>`` variables over it, numbers that arrive as text read as
+        numbers (:meth:`coerce_numbers`)."""
+        settings = dict(config or {})
+        if parse_env_config:
+            cls.logger.info("Parsing env var for settings config...")
+            # The SDK reads the environment inside its constructor, after which it checks
+            # the settings at once: nothing public runs in between, so the kit reads the
+            # environment itself, with the SDK's own parser (the one private member the
+            # kit uses; the SDK is then told not to read it again).
+            settings.update(cls._env_var_config)
+        return cls.coerce_numbers(settings)
+
+    @classmethod
+    def coerce_numbers(cls, config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+        """``config`` with numeric strings read as numbers for number/integer settings.
 
         Settings often arrive as text (environment variables; Meltano passes fractional
         settings as strings because its `decimal` kind cannot be written to JSON).
         """
-        props = self.config_jsonschema.get("properties", {})
-        for key, value in list(self._config.items()):
+        props = cls.config_jsonschema.get("properties", {})
+        out = dict(config)
+        for key, value in config.items():
             if not isinstance(value, str):
                 continue
             types = props.get(key, {}).get("type", [])
             types = [types] if isinstance(types, str) else types
             try:
                 if "integer" in types and value.strip().lstrip("-").isdigit():
-                    self._config[key] = int(value)
+                    out[key] = int(value)
                 elif "number" in types:
-                    self._config[key] = float(value)
+                    out[key] = float(value)
             except ValueError:
                 continue  # left for the schema check to report
+        return out
 
-    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
-        self._coerce_numbers()
-        _LAST_CONFIG[self.name] = dict(self._config)
-        errors = super()._validate_config(raise_errors=raise_errors)
-        extra = self.extra_config_errors()
-        if extra and raise_errors:
-            raise ConfigValidationError("Config validation failed", errors=extra)
-        return [*errors, *extra]
+    def begin_run(self) -> None:
+        """The kit's part of the constructor, once the SDK has read and checked the
+        settings and before it uses them: the settings checks beyond the JSON schema
+        (:meth:`extra_config_errors`), and the signal handlers.
+
+        The SDK checks the settings inside its constructor and offers no hook right
+        after; the first public hooks it calls next are :meth:`setup_mapper` (unless
+        ``setup_mapper=False``) and then :meth:`load_state`. Both call this; it runs once.
+        """
+        if self.run_context.begun:
+            return
+        self.run_context.begun = True
+        if self.run_context.settings_to_check:
+            self.run_context.settings_to_check = False
+            extra = self.extra_config_errors()
+            if extra:
+                raise ConfigValidationError("Config validation failed", errors=extra)
+        self.install_signal_handlers()
+
+    def setup_mapper(self) -> None:
+        self.begin_run()
+        super().setup_mapper()
 
     def log_plan_if_long(self) -> None:
         """Log the plan first when the run is planned to take more than an hour."""
@@ -295,7 +348,11 @@ class KitTap(Tap):
 
     def check_bookmarks(self, state: t.Mapping[str, t.Any]) -> None:
         """Every selected stream's bookmark in ``state`` must be a date-time: a corrupt one
-        stops the run before any request, not after thousands of rows of earlier streams."""
+        stops the run before any request, not after thousands of rows of earlier streams.
+
+        It must read as the SDK reads it too (a string, ``datetime.fromisoformat``), where
+        a stream's sync begins: this check is what turns a bookmark the SDK cannot read
+        into a :class:`StateError` naming the stream and the fix."""
         bookmarks = state.get("bookmarks") or {}
         if not isinstance(bookmarks, dict):
             msg = (
@@ -322,7 +379,10 @@ class KitTap(Tap):
                     continue
                 try:
                     parse_datetime(str(value))
-                except WindowError as exc:
+                    if not isinstance(value, str):
+                        raise TypeError(value)
+                    dt.datetime.fromisoformat(value)
+                except (WindowError, TypeError, ValueError) as exc:
                     raise bookmark_error(name, value) from exc
 
     def warn_if_start_in_future(self) -> bool:
@@ -349,6 +409,7 @@ class KitTap(Tap):
 
     def load_state(self, state: dict[str, t.Any]) -> None:
         # The SDK's hook for checking the input state; it runs before any sync request.
+        self.begin_run()
         if state:
             self.check_bookmarks(state)
         super().load_state(state)
@@ -358,14 +419,23 @@ class KitTap(Tap):
             return
         self.warn_if_start_in_future()
 
-    def _handle_termination(self, signum: int, frame: t.Any) -> None:  # pragma: no cover
-        # The SDK writes the last STATE and exits 0; a killed sync must not look like a
-        # successful one to the orchestrator, so exit 128 + signal number instead.
+    def install_signal_handlers(self) -> None:
+        """SIGTERM and SIGINT run :meth:`stop_on_signal` (installed over the SDK's own
+        handlers, which write the last STATE but exit 0)."""
+        if threading.current_thread() is not threading.main_thread():
+            return  # pragma: no cover - signal handlers can only be set there
+        for name in ("SIGINT", "SIGTERM"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), self.stop_on_signal)
+
+    def stop_on_signal(self, signum: int, frame: t.Any) -> None:  # pragma: no cover
+        """Write the last STATE (bookmarks held at their floors) and exit 128 + signal
+        number: a killed sync must not look like a successful one to the orchestrator."""
         try:
             for stream in self.streams.values():
                 if isinstance(stream, DateWindowStream):
                     stream.hold_bookmark_floors()
-            self._state_writer.write_state(self.state)
+            self.state_writer.write_state(self.state)
         finally:
             self.logger.warning("Stopped by signal %d; the last STATE above is resumable.", signum)
             sys.exit(128 + signum)

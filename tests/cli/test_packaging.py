@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import re
 import subprocess
@@ -11,6 +12,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+
+from tapkit.tap import DISTRIBUTION
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -35,9 +38,12 @@ def _out(cmd: list[str]) -> str:
 @pytest.mark.parametrize(("tap", "package"), sorted(TAPS.items()))
 def test_version_comes_from_pyproject_through_every_entry_point(tap: str, package: str) -> None:
     version = _pyproject()["project"]["version"]
+    # The installed distribution's metadata, which the SDK reads (KitTap.package_name).
+    assert importlib.metadata.version(DISTRIBUTION) == version
+    sdk = importlib.metadata.version("singer-sdk")
     for cmd in ([str(BIN / tap)], [sys.executable, "-m", package]):
         line = _out([*cmd, "--version"]).strip().splitlines()[-1]
-        assert line.startswith(f"{tap} v{version}, Meltano SDK v"), line
+        assert line == f"{tap} v{version}, Meltano SDK v{sdk}", line
         about = json.loads(_out([*cmd, "--about", "--format", "json"]))
         assert about["name"] == tap
         assert about["version"] == version
