@@ -8,6 +8,7 @@ import requests
 from singer_sdk import SchemaDirectory
 
 from tap_lexer_activity import schemas
+from tap_lexer_activity.run import LexerRun
 from tapkit import KitRESTStream, KitStreamSchema
 
 SCHEMAS = SchemaDirectory(schemas)
@@ -19,6 +20,11 @@ class LexerStream(KitRESTStream):
     vendor_name = "Lexer Activity API"
     auth_settings = ("api_token",)
     schema = KitStreamSchema(SCHEMAS)
+
+    def __init__(self, tap: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
+        #: What this run learns once and every stream shares (one per tap instance).
+        self.lexer_run: LexerRun = getattr(tap, "lexer_run", None) or LexerRun()
+        super().__init__(tap, *args, **kwargs)
 
     @property
     def url_base(self) -> str:

@@ -21,243 +21,49 @@ exactly as written, as text. The tap's own columns (window, token, key) are decl
 
 Keys: ``row_key`` is the value of the file's id column: the column named in the
 ``export_id_columns`` setting, else the one column whose header looks like the stream's id
-(``ID_CANDIDATES``). With neither, one WARNING per stream and run says so, and rows are
+(``id_candidates`` in tap_lexer_activity.reports). With neither, one WARNING per stream and run says so, and rows are
 keyed by a hash of their content: a row that changes between two exports then becomes a
 second row instead of updating the first.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import hashlib
-import json
-import math
 import random
-import re
 import time
 import typing as t
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlparse
 
 import requests
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tap_lexer_activity.streams import REPORTS_PATH, NpsFormsMixin, ReportStream
+from tap_lexer_activity.csvfile import (
+    EXTRA,
+    ID_SETTING,
+    KeyChoice,
+    choose_id_column,
+    column_keys,
+    csv_rows,
+    row_hash,
+)
+from tap_lexer_activity.export_settings import ExportSettings, export_settings
+from tap_lexer_activity.reports import of_kind
+from tap_lexer_activity.streams import ReportStream, stream_class
 from tapkit import Cost, TapError, Window, WindowPolicy, plan_windows, utc_iso
 from tapkit.errors import FatalRequestError
 
 STATUS_PATH = "/activity/reports/status"
-DEFAULT_WINDOW_DAYS = 7
-MAX_WINDOW_DAYS = 365
-DEFAULT_POLL_INTERVAL = 5.0
-DEFAULT_TIMEOUT = 1800.0
 #: Polls back off from the poll interval (x1.5 each time) up to this many seconds.
 MAX_POLL_INTERVAL = 60.0
 POLL_BACKOFF = 1.5
 CHUNK_BYTES = 64 * 1024
-EXTRA = "extra_columns"
-ID_SETTING = "export_id_columns"
-#: Normalised headers that name a row's id, per export. A file whose header has exactly
-#: one of them is keyed by it (unless ``export_id_columns`` says otherwise). These are
-#: guesses, not documented names: the vendor documents no column of these files.
-ID_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "mention_sla_export": ("mention_id", "message_id", "id"),
-    # the early docs call cases "the conversations your team are having"
-    "case_details": ("case_id", "conversation_id", "id"),
-    "nps_submissions": ("submission_id", "response_id", "id"),
-}
 DOWNLOAD_ERRORS: tuple[type[Exception], ...] = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ConnectionError,
     requests.exceptions.ContentDecodingError,
     requests.exceptions.Timeout,
 )
-
-# A free-text field may be long (notes); the csv module's default cap is 128 KiB.
-csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
-
-
-# -- streaming CSV ----------------------------------------------------------------------
-
-
-def iter_lines(chunks: Iterable[bytes], encoding: str = "utf-8-sig") -> Iterator[str]:
-    """Decode byte chunks incrementally and yield lines with their ``\\n`` kept.
-
-    Only ``\\n`` splits: ``csv.reader`` then joins the lines of a quoted field itself (a
-    ``\\r`` or other Unicode line break inside a field is left alone). A UTF-8 BOM at the
-    start is dropped; a character split across chunks is decoded whole.
-    """
-    decoder = codecs.getincrementaldecoder(encoding)()
-    pending = ""
-    for chunk in chunks:
-        if not chunk:
-            continue
-        text = pending + decoder.decode(chunk)
-        parts = text.split("\n")
-        pending = parts.pop()
-        for part in parts:
-            yield part + "\n"
-    pending += decoder.decode(b"", final=True)
-    if pending:
-        yield pending
-
-
-def csv_rows(chunks: Iterable[bytes]) -> Iterator[list[str]]:
-    """Rows of a CSV byte stream (the first is the header); blank lines are skipped."""
-    for row in csv.reader(iter_lines(chunks)):
-        if row:
-            yield row
-
-
-def normalise(header: str) -> str:
-    """``"Customer Wait Time (s)"`` -> ``"customer_wait_time_s"``."""
-    return re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")
-
-
-def row_hash(parts: t.Sequence[t.Any]) -> str:
-    text = json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-# -- columns and keys -------------------------------------------------------------------
-
-
-def column_keys(header: t.Sequence[str]) -> list[str]:
-    """The ``extra_columns`` key of each column: its header as written; a blank header
-    is ``column_<n>`` and a repeated one gets `` (<n>)`` so that every copy is kept."""
-    keys: list[str] = []
-    used: set[str] = set()
-    for index, raw in enumerate(header):
-        key = raw if raw.strip() else f"column_{index + 1}"
-        while key in used:
-            key = f"{key} ({index + 1})"
-        used.add(key)
-        keys.append(key)
-    return keys
-
-
-@dataclass(frozen=True)
-class KeyChoice:
-    """Which column of a file gives ``row_key``: ``how`` is ``setting`` or ``detected``
-    (``index`` set), ``off`` (the setting says none) or ``absent`` (``reason`` says why)."""
-
-    how: str
-    index: int | None = None
-    header: str | None = None
-    reason: str = ""
-
-
-def choose_id_column(stream: str, header: t.Sequence[str], configured: str | None) -> KeyChoice:
-    """The id column of a file: the configured header (exact, else the one header equal
-    to it once normalised), else the one header that looks like the stream's id.
-    A configured header that the file lacks raises ``TapError``."""
-    if configured is not None:
-        if not configured.strip():
-            return KeyChoice("off")
-        exact = [i for i, h in enumerate(header) if h == configured]
-        loose = [i for i, h in enumerate(header) if normalise(h) == normalise(configured)]
-        found = exact or loose
-        if len(found) != 1:
-            shown = ", ".join(repr(h) for h in header)
-            problem = "has no such column" if not found else f"has {len(found)} such columns"
-            raise TapError(
-                f"{ID_SETTING}.{stream} is {configured!r}, but the {stream} file {problem} "
-                f"(its columns: {shown[:300]}): set it to the header of the file's id column, "
-                'or to "" to key rows by a hash of their content'
-            )
-        return KeyChoice("setting", found[0], header[found[0]])
-    names = ID_CANDIDATES.get(stream, ())
-    hits = [i for i, h in enumerate(header) if normalise(h) in names]
-    if len(hits) == 1:
-        return KeyChoice("detected", hits[0], header[hits[0]])
-    if hits:
-        reason = "several columns could be the id (" + ", ".join(repr(header[i]) for i in hits)
-        return KeyChoice("absent", reason=reason + ")")
-    return KeyChoice("absent", reason="no column of the header looks like an id")
-
-
-# -- settings ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportSettings:
-    window_days: int
-    poll_interval: float
-    timeout: float
-    #: ``export_id_columns``: stream name -> header of its id column ("" = none).
-    id_columns: t.Mapping[str, str] = field(default_factory=dict)
-
-
-def _number(value: t.Any) -> float | None:
-    """A setting's numeric value (JSON config numbers may arrive as Decimal or text)."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def export_settings(config: t.Mapping[str, t.Any]) -> ExportSettings:
-    """The export settings, checked; each error names its setting."""
-    errors = []
-    raw = config.get("export_window_days")
-    window = _number(DEFAULT_WINDOW_DAYS if raw is None else raw)
-    if window is None or not window.is_integer() or not 1 <= window <= MAX_WINDOW_DAYS:
-        errors.append(
-            f"export_window_days: must be a whole number of days from 1 to {MAX_WINDOW_DAYS} "
-            f"(the API refuses ranges over 12 months), got {raw}"
-        )
-    values = {}
-    for key, default in (
-        ("export_poll_interval_seconds", DEFAULT_POLL_INTERVAL),
-        ("export_timeout_seconds", DEFAULT_TIMEOUT),
-    ):
-        raw = config.get(key)
-        value = _number(default if raw is None else raw)
-        if value is None or value <= 0:
-            errors.append(f"{key}: must be a number of seconds greater than 0, got {raw}")
-        values[key] = value or 0.0
-    id_columns = id_columns_setting(config.get(ID_SETTING), errors)
-    if errors:
-        raise TapError("; ".join(errors))
-    return ExportSettings(
-        int(window or DEFAULT_WINDOW_DAYS),
-        values["export_poll_interval_seconds"],
-        values["export_timeout_seconds"],
-        id_columns,
-    )
-
-
-def id_columns_setting(raw: t.Any, errors: list[str]) -> dict[str, str]:
-    """``export_id_columns`` checked: an object from export stream names to headers."""
-    if raw is None:
-        return {}
-    if isinstance(raw, str):  # from an environment variable, Meltano passes JSON text
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            pass
-    example = '{"case_details": "Case ID"}'
-    if not isinstance(raw, t.Mapping):
-        errors.append(f"{ID_SETTING}: must be an object like {example}, got {str(raw)[:80]}")
-        return {}
-    out = {}
-    for stream, header in raw.items():
-        if stream not in ID_CANDIDATES:
-            known = ", ".join(sorted(ID_CANDIDATES))
-            errors.append(f"{ID_SETTING}: {stream!r} is not an export stream (one of {known})")
-        elif not isinstance(header, str):
-            errors.append(
-                f"{ID_SETTING}.{stream}: must be the header of the file's id column as text, "
-                f'like {example} (or "" for none), got {str(header)[:80]}'
-            )
-        else:
-            out[str(stream)] = header
-    return out
 
 
 # -- the streams ------------------------------------------------------------------------
@@ -344,9 +150,7 @@ class ExportStream(ReportStream):
     def run_job(self, window: Window, context: t.Mapping[str, t.Any] | None) -> tuple[str, str]:
         """Start the export job of ``window`` and wait for its file URL."""
         settings = self.settings
-        body = self.send_json(
-            "POST", self.url_base + REPORTS_PATH, json=self.request_body(window, context)
-        )
+        body = self.ask_report(self.request_body(window, context))
         where = self.describe(window, context)
         if not isinstance(body, dict) or not body.get("token"):
             raise TapError(
@@ -618,40 +422,14 @@ class ExportStream(ReportStream):
     def base_columns(
         self, window: Window, context: t.Mapping[str, t.Any] | None, token: str
     ) -> dict[str, t.Any]:
-        row = {
+        return {
             "window_start": utc_iso(window.start),
             "window_end": utc_iso(window.end),
             "window_date": window.start.date().isoformat(),
             "timezone": str(self.tz.key),
             "export_token": token,
+            **self.filter_columns(context),
         }
-        if context and "form_id" in context:
-            row["form_id"] = context["form_id"]
-            row["nps_category"] = self.nps_category
-        return row
 
 
-class MentionSlaExportStream(ExportStream):
-    """The responses file: every message handled, with response times and notes."""
-
-    name = report_type = "mention_sla_export"
-
-
-class CaseDetailsStream(ExportStream):
-    """A row for every case actioned in the window."""
-
-    name = report_type = "case_details"
-
-
-class NpsSubmissionsStream(NpsFormsMixin, ExportStream):
-    """Every NPS submission, per NPS form (``form`` and ``nps_category`` in the request)."""
-
-    name = report_type = "nps_submissions"
-    primary_keys: t.ClassVar[list[str]] = ["form_id", "nps_category", "row_key"]
-
-
-EXPORT_STREAMS: list[type[ExportStream]] = [
-    MentionSlaExportStream,
-    CaseDetailsStream,
-    NpsSubmissionsStream,
-]
+EXPORT_STREAMS = [stream_class(report, ExportStream) for report in of_kind("export")]

@@ -1,4 +1,5 @@
-"""Lexer Activity streams: one small class per report type.
+"""Lexer Activity streams: a few generic classes, one stream per row of
+:data:`tap_lexer_activity.reports.REPORTS`.
 
 * Lists (``users``, ``groups``, ``forms``): full table.
 * Aggregate reports: one local day per request (two until the run knows how the API
@@ -6,6 +7,9 @@
 * Time-series reports: one request per long window (5 to 360 days), one row per local
   day; see :class:`SeriesReportStream` and the "Ambiguities" section of
   docs/tap-lexer-activity.md for how each reading of the docs is handled.
+* CSV exports: :mod:`tap_lexer_activity.exports`.
+
+Answers become rows in :mod:`tap_lexer_activity.flatten`, per the report's shape.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ import datetime as dt
 import itertools
 import typing as t
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from tap_lexer_activity import flatten
 from tap_lexer_activity.client import LexerListStream, LexerStream
+from tap_lexer_activity.flatten import Bucket, Malformed
+from tap_lexer_activity.reports import Report, of_kind
 from tapkit import (
     BUCKET_COLUMNS,
     Cost,
@@ -33,35 +39,39 @@ REPORTS_PATH = "/activity/reports"
 SECOND = dt.timedelta(seconds=1)
 
 
-class UsersStream(LexerListStream):
-    name = "users"
-    path = "/users"
+class ListStream(LexerListStream):
+    """``GET /<name>``: users, groups, forms."""
 
-
-class GroupsStream(LexerListStream):
-    name = "groups"
-    path = "/groups"
-
-
-class FormsStream(LexerListStream):
-    name = "forms"
-    path = "/forms"
+    report: t.ClassVar[Report]
 
     def get_records(self, context: t.Any) -> t.Iterator[dict[str, t.Any]]:
-        # The NPS streams need the same list to find the NPS forms: keep it for them
-        # (the list streams sync first), so a run asks for /forms once. Copies: the SDK
-        # drops deselected properties from the records it writes.
+        if self.name != "forms":
+            yield from super().get_records(context)
+            return
+        # The NPS streams need the same list to find the NPS forms: the run keeps it for
+        # them (the list streams sync first), so a run asks for /forms once. Copies: the
+        # SDK drops deselected properties from the records it writes.
         forms = list(super().get_records(context))
-        self._tap.__dict__["_forms_fetched"] = [dict(form) for form in forms]
+        self.lexer_run.forms = [dict(form) for form in forms]
         yield from forms
 
 
 class ReportStream(LexerStream, DateWindowStream):
     """A ``POST /activity/reports`` report fetched window by window."""
 
+    report: t.ClassVar[Report]
     report_type: t.ClassVar[str]
     http_method = "POST"
     path = REPORTS_PATH
+
+    @property
+    def partitions(self) -> list[dict[str, t.Any]] | None:
+        """Per NPS form (the "nps" filter family): ``nps_form_ids`` or every form with
+        ``nps: true``."""
+        if not self.report.per_form:
+            return None
+        form_ids = self.lexer_run.nps_form_ids(self.config, self.logger)
+        return [{"form_id": form_id} for form_id in form_ids]
 
     def request_body(
         self, window: Window, context: t.Mapping[str, t.Any] | None
@@ -91,6 +101,15 @@ class ReportStream(LexerStream, DateWindowStream):
             body["nps_category"] = self.nps_category
         return body
 
+    def ask_report(self, body: dict[str, t.Any]) -> t.Any:
+        return self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+
+    def filter_columns(self, context: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+        """The columns of the request's filters that every row carries (NPS)."""
+        if context and "form_id" in context:
+            return {"form_id": context["form_id"], "nps_category": self.nps_category}
+        return {}
+
     @property
     def nps_category(self) -> str:
         return str(self.config.get("nps_category") or "all")
@@ -103,19 +122,9 @@ class ReportStream(LexerStream, DateWindowStream):
         )
 
 
-class NpsFormsMixin:
-    """Partitions per NPS form: ``nps_form_ids`` or every form with ``nps: true``."""
-
-    @property
-    def partitions(self) -> list[dict[str, t.Any]] | None:
-        return [{"form_id": form_id} for form_id in self._tap.nps_form_ids()]  # type: ignore[attr-defined]
-
-
 # -- aggregate reports: one request per day -------------------------------------------------
 
 
-#: Readings of ``date_to`` (the ``date_to_reading`` setting; "detect" by default).
-END_BOUND_READINGS = ("detect", "inclusive", "exclusive")
 #: Answer fields that count events: an answer where all are 0 counts nothing.
 COUNT_FIELDS = ("total_volume", "total_cases", "total_sent", "volume", "mentions_assigned")
 
@@ -143,22 +152,19 @@ class AggregateReportStream(ReportStream):
     readings (the usual case: no event in either boundary second). When they differ,
     one zero-width request at the midnight (``date_from = date_to``: nothing under the
     exclusive reading, that second under the inclusive one) tells the reading, which the
-    rest of the run uses with one request per day. The ``date_to_reading`` setting skips
-    the detection when the reading is known.
+    rest of the run (every aggregate stream: see tap_lexer_activity.run) uses with one
+    request per day. The ``date_to_reading`` setting skips the detection when the
+    reading is known.
     """
 
     window_policy = WindowPolicy(max_days=1)
 
     def ask(self, date_from: dt.datetime, date_to: dt.datetime, context: t.Any) -> t.Any:
-        body = self.report_body(date_from, date_to, context)
-        return self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+        return self.ask_report(self.report_body(date_from, date_to, context))
 
     def end_bound_reading(self) -> str:
         """The run's reading of ``date_to``: the setting, else what was detected."""
-        configured = str(self.config.get("date_to_reading") or "detect")
-        if configured != "detect":
-            return configured
-        return str(self._tap.__dict__.get("_date_to_reading", "detect"))
+        return self.lexer_run.end_bound_reading(self.config)
 
     def fetch(self, window: Window, context: t.Mapping[str, t.Any] | None) -> t.Any:
         start = window.in_request_offset(window.request_start)
@@ -185,7 +191,7 @@ class AggregateReportStream(ReportStream):
                 f"({exc}); set `date_to_reading` to inclusive or exclusive and run again"
             ) from exc
         reading = "exclusive" if counts_nothing(probe) else "inclusive"
-        self._tap.__dict__["_date_to_reading"] = reading
+        self.lexer_run.detected_reading = reading
         self.logger.info(
             "%s: the API reads date_to as %s (a zero-width request at %s %s); the rest of "
             "the run asks each day once",
@@ -213,13 +219,17 @@ class AggregateReportStream(ReportStream):
 
     def rows(
         self, body: t.Any, window: Window, context: t.Mapping[str, t.Any] | None
-    ) -> Iterable[dict[str, t.Any]]:
-        raise NotImplementedError
+    ) -> list[dict[str, t.Any]]:
+        base = {**self.window_columns(window), **self.filter_columns(context)}
+        try:
+            return flatten.aggregate_rows(self.report, body, base)
+        except Malformed as exc:
+            raise self.malformed(exc.body, exc.expected) from None
 
     def records_for_window(
         self, window: Window, context: t.Mapping[str, t.Any] | None
     ) -> Iterable[dict[str, t.Any]]:
-        rows = list(self.rows(self.fetch(window, context), window, context))
+        rows = self.rows(self.fetch(window, context), window, context)
         seen: set[tuple[t.Any, ...]] = set()
         for row in rows:
             key = tuple(row.get(k) for k in self.primary_keys)
@@ -233,122 +243,11 @@ class AggregateReportStream(ReportStream):
             seen.add(key)
         return rows
 
-    def base_row(self, window: Window, context: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
-        row = self.window_columns(window)
-        if context and "form_id" in context:
-            row["form_id"] = context["form_id"]
-            row["nps_category"] = self.nps_category
-        return row
-
-    def object_rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
-        if not isinstance(body, dict):
-            raise self.malformed(body, "an object")
-        return [{**self.base_row(window, context), **body}]
-
-    def list_rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
-        if not isinstance(body, list):
-            raise self.malformed(body, "a list")
-        return [{**self.base_row(window, context), **item} for item in body]
-
-
-class SummaryStream(AggregateReportStream):
-    name = report_type = "summary"
-    primary_keys: t.ClassVar[list[str]] = ["window_start"]
-
-    def rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
-        return self.object_rows(body, window, context)
-
-
-class CaseSummaryStream(SummaryStream):
-    name = report_type = "case_summary"
-
-
-class NpsSummaryStream(NpsFormsMixin, SummaryStream):
-    name = report_type = "nps_summary"
-    primary_keys: t.ClassVar[list[str]] = ["form_id", "nps_category", "window_start"]
-
-
-class ClassificationsStream(AggregateReportStream):
-    name = report_type = "classifications"
-    primary_keys: t.ClassVar[list[str]] = ["window_start", "classification_id", "state"]
-
-    def rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
-        return self.list_rows(body, window, context)
-
-
-class CaseClassificationsStream(ClassificationsStream):
-    name = report_type = "case_classifications"
-    primary_keys: t.ClassVar[list[str]] = ["window_start", "classification_id"]
-
-
-class UserSummaryStream(ClassificationsStream):
-    name = report_type = "user_summary"
-    primary_keys: t.ClassVar[list[str]] = ["window_start", "user_id"]
-
-    def rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
-        rows = self.list_rows(body, window, context)
-        for row in rows:
-            row["user_id"] = id_text(row.get("user_id"))
-        return rows
-
-
-TEAM = "all"
-
-
-def id_text(value: t.Any) -> str | None:
-    """An agent id as text (the docs send it as a number in one report, text in another);
-    a missing one stays None so the key check stops the run instead of loading "None"."""
-    return None if value is None or value == "" else str(value)
-
-
-class UserVolumeStream(AggregateReportStream):
-    """``user_volume`` is documented with two shapes under one type: team-wide totals
-    per state (``[{"state", "volume"}]``) and per-agent ``states`` maps. Both become rows
-    keyed (window, user_id, state), with ``user_id = "all"`` for the team-wide shape."""
-
-    name = report_type = "user_volume"
-    primary_keys: t.ClassVar[list[str]] = ["window_start", "user_id", "state"]
-
-    def rows(self, body: t.Any, window: Window, context: t.Any) -> list[dict[str, t.Any]]:
-        if not isinstance(body, list):
-            raise self.malformed(body, "a list")
-        base = self.base_row(window, context)
-        rows = []
-        for item in body:
-            if isinstance(item.get("states"), dict):
-                for state, volume in item["states"].items():
-                    rows.append(
-                        {
-                            **base,
-                            "user_id": id_text(item.get("user_id")),
-                            "first_name": item.get("first_name"),
-                            "last_name": item.get("last_name"),
-                            "state": state,
-                            "volume": volume,
-                        }
-                    )
-            elif "state" in item:
-                rows.append(
-                    {**base, "user_id": TEAM, "state": item["state"], "volume": item.get("volume")}
-                )
-            else:
-                raise self.malformed(item, "a state row or an agent with `states`")
-        return rows
-
 
 # -- time-series reports: one request per long window, a row per daily bucket --------------
 
 DAY = dt.timedelta(days=1)
 HOUR = dt.timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """One bucket of a series answer: its dimensions, the API's label, its fields."""
-
-    dims: tuple[tuple[str, t.Any], ...]
-    label: dt.datetime
-    fields: dict[str, t.Any]
 
 
 class SeriesReportStream(ReportStream):
@@ -372,23 +271,43 @@ class SeriesReportStream(ReportStream):
     window_policy = WindowPolicy(max_days=360, min_days=5, split_on_offset_change=True)
     replication_key = "bucket_start"
     kit_columns = BUCKET_COLUMNS
-    #: Counts of events: summed from hourly buckets for a DST-change day.
-    additive_fields: t.ClassVar[tuple[str, ...]] = ()
-    #: How the answer labels a bucket: "start" (the docs' samples; an answer with a label
-    #: only an end label can have is read as end labels) or "detect" (a dense answer: its
-    #: first label is the first bucket's start or its end; anything else stops the run).
-    label_convention: t.ClassVar[str] = "start"
-    #: Whether the answer lists every bucket of the range (nothing omitted when zero).
-    dense: t.ClassVar[bool] = False
-    #: Whether the docs say this report turns hourly for a range under 4 days.
-    hourly_documented: t.ClassVar[bool] = False
     #: Whether the last answer labelled its buckets at their end (read by the DST path).
     _end_labels: bool = False
+
+    @property
+    def additive_fields(self) -> tuple[str, ...]:
+        """Counts of events (the report's ``measures``): summed from hourly buckets for a
+        DST-change day."""
+        return self.report.measures
+
+    @property
+    def label_convention(self) -> str:
+        """How the answer labels a bucket: "start" (the docs' samples; an answer with a
+        label only an end label can have is read as end labels) or "detect" (a dense
+        answer: its first label is the first bucket's start or its end; anything else
+        stops the run)."""
+        return self.report.label_convention
+
+    @property
+    def dense(self) -> bool:
+        """Whether the answer lists every bucket of the range (nothing omitted when zero)."""
+        return self.report.dense
+
+    @property
+    def hourly_documented(self) -> bool:
+        """Whether the docs say this report turns hourly for a range under 4 days."""
+        return self.report.hourly_documented
 
     # -- the answer -------------------------------------------------------------------------
 
     def parse_buckets(self, body: t.Any, offset: dt.tzinfo) -> list[Bucket]:
-        raise NotImplementedError
+        def warn(message: str) -> None:
+            self.logger.warning("%s: %s", self.name, message)
+
+        try:
+            return flatten.series_buckets(self.report, body, offset, warn)
+        except Malformed as exc:
+            raise self.malformed(exc.body, exc.expected) from None
 
     def series_body(
         self, first: dt.datetime, extra: dt.datetime, step: dt.timedelta, context: t.Any
@@ -401,7 +320,7 @@ class SeriesReportStream(ReportStream):
     ) -> list[tuple[Bucket, dt.datetime]]:
         """Ask ``[first, extra + step)``; return each bucket with its start instant."""
         body = self.series_body(first, extra, step, context)
-        answer = self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+        answer = self.ask_report(body)
         buckets = self.parse_buckets(answer, first.tzinfo or dt.UTC)
         if not buckets:
             return []
@@ -492,9 +411,7 @@ class SeriesReportStream(ReportStream):
             "utc_offset": local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:],
             "timezone": str(self.tz.key),
         }
-        if context and "form_id" in context:
-            row["form_id"] = context["form_id"]
-            row["nps_category"] = self.nps_category
+        row.update(self.filter_columns(context))
         return row
 
     def records_for_window(
@@ -549,11 +466,7 @@ class SeriesReportStream(ReportStream):
         later = dt.timezone(day_end.utcoffset() or dt.timedelta(0))
         first = day_start.astimezone(later)
         end = day_end.astimezone(later)
-        answer = self.send_json(
-            "POST",
-            self.url_base + REPORTS_PATH,
-            json=self.report_body(first, end + 5 * DAY - SECOND, context),
-        )
+        answer = self.ask_report(self.report_body(first, end + 5 * DAY - SECOND, context))
         wanted = end if self._end_labels else end - DAY
         label = utc_iso(day_start)
         for key in [k for k in rows if k[0] == label]:
@@ -630,8 +543,11 @@ class SeriesReportStream(ReportStream):
     def derived_fields(
         self, row: t.Mapping[str, t.Any], day_start: dt.datetime, day_end: dt.datetime
     ) -> dict[str, t.Any]:
-        """Fields of a DST day computed from its summed counts (none by default)."""
-        return {}
+        """Fields of a DST day computed from its summed counts (see
+        :func:`tap_lexer_activity.flatten.dst_day_fields`), stamped at the day's own label
+        instant: its local midnight, or the next one under end labels."""
+        mark = day_end if self._end_labels else day_start
+        return flatten.dst_day_fields(self.report, row, mark)
 
     def dst_day_grain(self, labels: list[dt.datetime]) -> dt.timedelta:
         """The grain of the DST-day answer: hours where the docs say the span turns
@@ -665,7 +581,7 @@ class SeriesReportStream(ReportStream):
         first = day_start.astimezone(later)
         end = day_end.astimezone(later)
         body = self.report_body(first, end + DAY - SECOND, context)
-        answer = self.send_json("POST", self.url_base + REPORTS_PATH, json=body)
+        answer = self.ask_report(body)
         buckets = self.parse_buckets(answer, later)
         if not buckets:
             return []
@@ -701,135 +617,30 @@ class SeriesReportStream(ReportStream):
         return out
 
 
-class DateRangeSeriesStream(SeriesReportStream):
-    """Series answered as ``{"<series>": [{"value", "date_range": {"date_from"}}]}``,
-    labels ``"YYYY-MM-DD HH:MM"`` in the request's offset."""
-
-    #: The documented series key and the column its value goes to; None: every key is
-    #: a ``state`` (states_volume).
-    series_key: t.ClassVar[str | None] = None
-    value_column: t.ClassVar[str] = "value"
-
-    def parse_buckets(self, body: t.Any, offset: dt.tzinfo) -> list[Bucket]:
-        if not isinstance(body, dict):
-            raise self.malformed(body, "an object of series")
-        out = []
-        for key, items in body.items():
-            if self.series_key is not None and key != self.series_key:
-                self.logger.warning(
-                    "%s: ignoring series '%s' (the docs name only '%s')",
-                    self.name,
-                    key,
-                    self.series_key,
-                )
-                continue
-            if not isinstance(items, list):
-                raise self.malformed(items, "a list of buckets")
-            for item in items:
-                try:
-                    text = item["date_range"]["date_from"]
-                    naive = dt.datetime.strptime(text, "%Y-%m-%d %H:%M")
-                except (KeyError, TypeError, ValueError):
-                    raise self.malformed(item, "a bucket with date_range.date_from") from None
-                if "value" not in item:  # a bucket without its number is not a zero
-                    raise self.malformed(item, "a bucket with a `value`")
-                dims: tuple[tuple[str, t.Any], ...] = ()
-                if self.series_key is None:
-                    if item.get("state", key) != key:
-                        raise self.malformed(item, f"a bucket of state '{key}'")
-                    dims = (("state", key),)
-                out.append(
-                    Bucket(dims, naive.replace(tzinfo=offset), {self.value_column: item["value"]})
-                )
-        return out
+BASES: dict[str, type[LexerStream]] = {
+    "list": ListStream,
+    "aggregate": AggregateReportStream,
+    "series": SeriesReportStream,
+}
 
 
-class StatesVolumeStream(DateRangeSeriesStream):
-    name = report_type = "states_volume"
-    primary_keys: t.ClassVar[list[str]] = ["bucket_start", "state"]
-    additive_fields = ("value",)
-    hourly_documented = True
+def stream_class(report: Report, base: type[LexerStream]) -> type[LexerStream]:
+    """The stream class of one row of the reports table."""
+    words = report.name.split("_")
+    return type(
+        "".join(word.capitalize() for word in words) + "Stream",
+        (base,),
+        {
+            "__module__": base.__module__,
+            "__doc__": f"``{report.name}``: {report.grain}.",
+            "report": report,
+            "name": report.name,
+            "report_type": report.name,
+            "primary_keys": list(report.keys),
+            **({"path": f"/{report.name}"} if report.kind == "list" else {}),
+        },
+    )
 
 
-class ResponseVolumeStream(DateRangeSeriesStream):
-    """An average: its DST-day value is the API's 24-hour bucket (see the tap page)."""
-
-    name = report_type = "response_volume"
-    primary_keys: t.ClassVar[list[str]] = ["bucket_start"]
-    series_key = value_column = "avg_response_time"
-
-
-class CaseVolumeStream(DateRangeSeriesStream):
-    """Open cases (a count of distinct cases, not additive over hours): its DST-day value
-    is the API's 24-hour bucket (see the tap page)."""
-
-    name = report_type = "case_volume"
-    primary_keys: t.ClassVar[list[str]] = ["bucket_start"]
-    series_key = value_column = "open"
-
-
-NPS_COUNTS = (
-    "total_sent",
-    "total_received",
-    "total_promoters",
-    "total_passives",
-    "total_detractors",
-)
-
-
-class NpsVolumeStream(NpsFormsMixin, SeriesReportStream):
-    """``[{"date", "timestamp", "data"}]``, one bucket per day. The docs' sample labels
-    each day at its end; the convention is read from each answer's first label."""
-
-    name = report_type = "nps_volume"
-    primary_keys: t.ClassVar[list[str]] = ["form_id", "nps_category", "bucket_start"]
-    additive_fields = NPS_COUNTS
-    label_convention = "detect"
-    dense = True
-
-    def derived_fields(
-        self, row: t.Mapping[str, t.Any], day_start: dt.datetime, day_end: dt.datetime
-    ) -> dict[str, t.Any]:
-        """A DST day's ``nps_score`` from its summed counts: (promoters - detractors) /
-        received x 100, as the docs' NPS Summary sample computes it (9, 2, 12 -> 58.33),
-        0.0 with none received; its ``timestamp`` is the day's own label instant (its
-        local midnight, or the next one under end labels), not the 24-hour bucket's."""
-        mark = day_end if self._end_labels else day_start
-        received = row.get("total_received") or 0
-        score = (
-            (row["total_promoters"] - row["total_detractors"]) / received * 100 if received else 0.0
-        )
-        return {"nps_score": score, "timestamp": int(mark.timestamp())}
-
-    def parse_buckets(self, body: t.Any, offset: dt.tzinfo) -> list[Bucket]:
-        if not isinstance(body, list):
-            raise self.malformed(body, "a list of daily buckets")
-        out = []
-        for item in body:
-            try:
-                label = dt.datetime.fromisoformat(str(item["date"]).replace("Z", "+00:00"))
-            except (KeyError, TypeError, ValueError):
-                raise self.malformed(item, "a bucket with `date`") from None
-            if label.tzinfo is None:
-                raise self.malformed(item, "a `date` with its UTC offset")
-            data = item.get("data")
-            if not isinstance(data, dict):
-                raise self.malformed(item, "a bucket with `data`")
-            out.append(Bucket((), label, {"timestamp": item.get("timestamp"), **data}))
-        return out
-
-
-LIST_STREAMS: list[type[LexerStream]] = [UsersStream, GroupsStream, FormsStream]
-REPORT_STREAMS: list[type[ReportStream]] = [
-    SummaryStream,
-    UserVolumeStream,
-    ClassificationsStream,
-    UserSummaryStream,
-    CaseSummaryStream,
-    CaseClassificationsStream,
-    NpsSummaryStream,
-    StatesVolumeStream,
-    ResponseVolumeStream,
-    CaseVolumeStream,
-    NpsVolumeStream,
-]
+LIST_STREAMS = [stream_class(r, BASES[r.kind]) for r in of_kind("list")]
+REPORT_STREAMS = [stream_class(r, BASES[r.kind]) for r in of_kind("aggregate", "series")]

@@ -6,7 +6,9 @@ import typing as t
 
 from singer_sdk import typing as th
 
-from tap_lexer_activity import streams
+from tap_lexer_activity import exports, streams
+from tap_lexer_activity.export_settings import export_settings
+from tap_lexer_activity.run import END_BOUND_READINGS, LexerRun
 from tapkit import KitTap, TapError, http_settings, run_cli, window_settings
 
 NPS_CATEGORIES = ("all", "promoters", "passives", "detractors")
@@ -60,7 +62,7 @@ class TapLexerActivity(KitTap):
             "date_to_reading",
             th.StringType,
             default="detect",
-            allowed_values=["detect", "inclusive", "exclusive"],
+            allowed_values=list(END_BOUND_READINGS),
             title="date_to reading",
             description=(
                 "How the API reads a report's date_to: inclusive (to the end of that "
@@ -108,47 +110,24 @@ class TapLexerActivity(KitTap):
         *http_settings(max_requests=100, window_seconds=300),
     ).to_dict()
 
-    _nps_forms: list[int] | None = None
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        #: What this run learns once and every stream shares (see tap_lexer_activity.run).
+        self.lexer_run = LexerRun()
+        super().__init__(*args, **kwargs)
 
     def discover_streams(self) -> list[t.Any]:
-        classes: list[t.Any] = [*streams.LIST_STREAMS, *streams.REPORT_STREAMS]
-        try:
-            from tap_lexer_activity import exports
-        except ImportError:  # the export streams ship with their own module
-            pass
-        else:
-            classes.extend(exports.EXPORT_STREAMS)
-        return [cls(tap=self) for cls in classes]
-
-    def nps_form_ids(self) -> list[int]:
-        """NPS forms from the setting, else every form the API flags ``nps: true``."""
-        if self._nps_forms is None:
-            configured = self.config.get("nps_form_ids")
-            if configured:
-                self._nps_forms = [int(x) for x in configured]
-            else:
-                forms = self.__dict__.get("_forms_fetched")
-                if forms is None:  # the forms stream is not selected (or not yet synced)
-                    forms_stream = self.streams["forms"]
-                    forms = list(forms_stream.request_records(None))  # type: ignore[attr-defined]
-                self._nps_forms = sorted(int(f["id"]) for f in forms if f.get("nps"))
-                if not self._nps_forms:
-                    self.logger.warning(
-                        "No form has nps = true: the NPS streams have nothing to sync."
-                    )
-        return self._nps_forms
+        classes = [*streams.LIST_STREAMS, *streams.REPORT_STREAMS, *exports.EXPORT_STREAMS]
+        found = [cls(tap=self) for cls in classes]
+        forms = next(stream for stream in found if stream.name == "forms")
+        self.lexer_run.list_forms = lambda: forms.request_records(None)
+        return found
 
     def extra_config_errors(self) -> list[str]:
         errors = super().extra_config_errors()
         try:
-            from tap_lexer_activity.exports import export_settings
-        except ImportError:
-            pass
-        else:
-            try:
-                export_settings(self.config)
-            except TapError as exc:
-                errors.extend(str(exc).split("; "))
+            export_settings(self.config)
+        except TapError as exc:
+            errors.extend(str(exc).split("; "))
         ids = self.config.get("nps_form_ids")
         if ids is not None and not all(isinstance(x, int) and x > 0 for x in ids):
             errors.append("nps_form_ids: must be a list of positive form ids, e.g. [55, 56]")

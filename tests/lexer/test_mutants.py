@@ -58,7 +58,7 @@ def test_a_user_volume_item_of_neither_shape_is_named_in_the_error() -> None:
 def test_a_series_that_is_not_a_list_is_one_clear_error() -> None:
     stream = TapLexerActivity(config=dict(CONFIG)).streams["case_volume"]
     with pytest.raises(TapError, match="with a str where a list of buckets was documented"):
-        stream.parse_buckets({stream.series_key or "case_volume": "n/a"}, dt.UTC)
+        stream.parse_buckets({stream.report.series_key or "case_volume": "n/a"}, dt.UTC)
 
 
 def test_nps_volume_that_is_not_a_list_is_one_clear_error() -> None:

@@ -8,23 +8,14 @@ import jsonschema
 import pytest
 
 from sandbox import lexer_data as data
+from tap_lexer_activity.reports import of_kind
 from tap_lexer_activity.tap import TapLexerActivity
 from tapkit.testing import run_sync
 from tapkit.windows import add_days, get_zone, local_midnight
 
-REPORTS = [
-    "summary",
-    "user_volume",
-    "classifications",
-    "user_summary",
-    "case_summary",
-    "case_classifications",
-    "nps_summary",
-    "states_volume",
-    "response_volume",
-    "case_volume",
-    "nps_volume",
-]
+LISTS = [report.name for report in of_kind("list")]
+#: Every report stream of the tap's table (the exports have their own tests).
+REPORTS = [report.name for report in of_kind("aggregate", "series")]
 SYD = get_zone("Australia/Sydney")
 
 
@@ -43,12 +34,12 @@ def synced():
             "timezone": "Australia/Sydney",
             "rate_limit_window_seconds": 1.0,
         }
-        return run_sync(TapLexerActivity, config, streams=["users", "groups", "forms", *REPORTS])
+        return run_sync(TapLexerActivity, config, streams=[*LISTS, *REPORTS])
 
 
 def test_every_stream_validates_and_has_unique_non_null_keys(synced) -> None:
     schemas = synced.schemas
-    assert set(synced.records) == {"users", "groups", "forms", *REPORTS}
+    assert set(synced.records) == {*LISTS, *REPORTS}
     for stream, records in synced.records.items():
         schema_msg = schemas[stream]
         validator = jsonschema.Draft7Validator(

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tap_lexer_activity.exports import (
+from tap_lexer_activity.csvfile import (
     EXTRA,
     choose_id_column,
     column_keys,

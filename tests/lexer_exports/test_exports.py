@@ -15,7 +15,7 @@ from sandbox import lexer_data as data
 from sandbox.core import HTTPError
 from sandbox.lexer import DEFAULT_TOKEN, LexerApp
 from sandbox.lexer_exports import ExportService, expected_rows, header
-from tap_lexer_activity.exports import normalise
+from tap_lexer_activity.csvfile import normalise
 from tap_lexer_activity.tap import TapLexerActivity
 from tapkit import TapError, WindowPolicy, plan_windows
 from tapkit.testing import SyncResult, run_sync

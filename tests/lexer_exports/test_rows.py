@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from tap_lexer_activity.exports import ExportStream, export_settings
+from tap_lexer_activity.export_settings import export_settings
+from tap_lexer_activity.exports import ExportStream
 from tap_lexer_activity.tap import TapLexerActivity
 from tapkit import TapError, Window
 

@@ -1,0 +1,99 @@
+"""The export settings, checked once before any stream starts; each error names its
+setting (``export_window_days``, ``export_poll_interval_seconds``,
+``export_timeout_seconds``, ``export_id_columns``)."""
+
+from __future__ import annotations
+
+import json
+import math
+import typing as t
+from dataclasses import dataclass, field
+
+from tap_lexer_activity.csvfile import ID_SETTING
+from tap_lexer_activity.reports import of_kind
+from tapkit import TapError
+
+DEFAULT_WINDOW_DAYS = 7
+MAX_WINDOW_DAYS = 365
+DEFAULT_POLL_INTERVAL = 5.0
+DEFAULT_TIMEOUT = 1800.0
+EXPORTS = sorted(report.name for report in of_kind("export"))
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    window_days: int
+    poll_interval: float
+    timeout: float
+    #: ``export_id_columns``: stream name -> header of its id column ("" = none).
+    id_columns: t.Mapping[str, str] = field(default_factory=dict)
+
+
+def _number(value: t.Any) -> float | None:
+    """A setting's numeric value (JSON config numbers may arrive as Decimal or text)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def export_settings(config: t.Mapping[str, t.Any]) -> ExportSettings:
+    """The export settings, checked; each error names its setting."""
+    errors = []
+    raw = config.get("export_window_days")
+    window = _number(DEFAULT_WINDOW_DAYS if raw is None else raw)
+    if window is None or not window.is_integer() or not 1 <= window <= MAX_WINDOW_DAYS:
+        errors.append(
+            f"export_window_days: must be a whole number of days from 1 to {MAX_WINDOW_DAYS} "
+            f"(the API refuses ranges over 12 months), got {raw}"
+        )
+    values = {}
+    for key, default in (
+        ("export_poll_interval_seconds", DEFAULT_POLL_INTERVAL),
+        ("export_timeout_seconds", DEFAULT_TIMEOUT),
+    ):
+        raw = config.get(key)
+        value = _number(default if raw is None else raw)
+        if value is None or value <= 0:
+            errors.append(f"{key}: must be a number of seconds greater than 0, got {raw}")
+        values[key] = value or 0.0
+    id_columns = id_columns_setting(config.get(ID_SETTING), errors)
+    if errors:
+        raise TapError("; ".join(errors))
+    return ExportSettings(
+        int(window or DEFAULT_WINDOW_DAYS),
+        values["export_poll_interval_seconds"],
+        values["export_timeout_seconds"],
+        id_columns,
+    )
+
+
+def id_columns_setting(raw: t.Any, errors: list[str]) -> dict[str, str]:
+    """``export_id_columns`` checked: an object from export stream names to headers."""
+    if raw is None:
+        return {}
+    if isinstance(raw, str):  # from an environment variable, Meltano passes JSON text
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            pass
+    example = '{"case_details": "Case ID"}'
+    if not isinstance(raw, t.Mapping):
+        errors.append(f"{ID_SETTING}: must be an object like {example}, got {str(raw)[:80]}")
+        return {}
+    out = {}
+    for stream, header in raw.items():
+        if stream not in EXPORTS:
+            known = ", ".join(EXPORTS)
+            errors.append(f"{ID_SETTING}: {stream!r} is not an export stream (one of {known})")
+        elif not isinstance(header, str):
+            errors.append(
+                f"{ID_SETTING}.{stream}: must be the header of the file's id column as text, "
+                f'like {example} (or "" for none), got {str(header)[:80]}'
+            )
+        else:
+            out[str(stream)] = header
+    return out
