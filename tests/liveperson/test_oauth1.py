@@ -156,3 +156,19 @@ def test_authenticator_signs_a_form_body() -> None:
     params = _signed_params(OAuth1Authenticator("ck", "cs", "tk", "ts")(request))
     assert params["oauth_signature"] == _expected_signature("POST", url, params, [("b", "2 3")])
     assert params["oauth_signature"] != _expected_signature("POST", url, params, [])
+
+
+def test_header_keeps_the_former_parameter_order() -> None:
+    """The wire format the tap sent before oauthlib signed: consumer key first, the
+    signature last (RFC 5849 leaves the order free; the header stays as it was)."""
+    signer = OAuth1Authenticator("ck", "cs", "tk", "ts", timestamp="1700000000", nonce="n0nce")
+    header = signer(requests.Request("GET", PHOTO_URL).prepare()).headers["Authorization"]
+    assert re.findall(r'(\w+)="', header) == [
+        "oauth_consumer_key",
+        "oauth_token",
+        "oauth_signature_method",
+        "oauth_timestamp",
+        "oauth_nonce",
+        "oauth_version",
+        "oauth_signature",
+    ]
