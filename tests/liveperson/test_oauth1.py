@@ -163,12 +163,5 @@ def test_header_keeps_the_former_parameter_order() -> None:
     signature last (RFC 5849 leaves the order free; the header stays as it was)."""
     signer = OAuth1Authenticator("ck", "cs", "tk", "ts", timestamp="1700000000", nonce="n0nce")
     header = signer(requests.Request("GET", PHOTO_URL).prepare()).headers["Authorization"]
-    assert re.findall(r'(\w+)="', header) == [
-        "oauth_consumer_key",
-        "oauth_token",
-        "oauth_signature_method",
-        "oauth_timestamp",
-        "oauth_nonce",
-        "oauth_version",
-        "oauth_signature",
-    ]
+    names = " ".join(name.removeprefix("oauth_") for name in re.findall(r'(\w+)="', header))
+    assert names == "consumer_key token signature_method timestamp nonce version signature"
