@@ -1,83 +1,53 @@
-"""OAuth 1.0a request signing (RFC 5849), HMAC-SHA1, credentials in the Authorization header.
+"""OAuth 1.0a request signing (RFC 5849, HMAC-SHA1) as an SDK authenticator.
 
-LivePerson's "API key" is an OAuth 1.0a consumer key/secret plus access token/secret. A
-maintained library (``oauthlib`` / ``requests-oauthlib``) would be preferable; it is not a
-dependency of this project, so this module implements the small part we need: the
-signature base string of RFC 5849 §3.4.1 and the HMAC-SHA1 method of §3.4.2.
+LivePerson's "API key" is an OAuth 1.0a consumer key/secret plus access token/secret.
+``oauthlib`` signs; this class only hands it what RFC 5849 §3.4.1.3.1 says to sign: the
+URL (its query included) and, for a form-encoded body only, the body's parameters (a JSON
+body is not signed, as ``requests-oauthlib`` does too).
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
-import time
-from collections.abc import Callable, Iterable
-from urllib.parse import parse_qsl, quote, urlsplit
+import logging
+import typing as t
 
 import requests
+from oauthlib.oauth1 import Client
+from singer_sdk.authenticators import APIAuthenticatorBase
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 
-
-def percent_encode(value: str) -> str:
-    """RFC 5849 §3.6: UTF-8, then every byte but the unreserved set as %XX."""
-    return quote(value, safe="~-._")
-
-
-def base_string_uri(url: str) -> str:
-    """RFC 5849 §3.4.1.2: scheme and host lowercased, default port dropped, no query."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    if port is not None and not (
-        (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
-    ):
-        host = f"{host}:{port}"
-    return f"{scheme}://{host}{parts.path or '/'}"
+# oauthlib logs each signature base string at DEBUG, access token and consumer key in it
+# (both secret settings); a run at `--log-level=debug` must not write them out.
+logging.getLogger("oauthlib.oauth1.rfc5849").setLevel(logging.INFO)
 
 
-def normalized_parameters(pairs: Iterable[tuple[str, str]]) -> str:
-    """RFC 5849 §3.4.1.3.2: encode, sort by name then value, join with & and =."""
-    encoded = sorted((percent_encode(k), percent_encode(v)) for k, v in pairs)
-    return "&".join(f"{k}={v}" for k, v in encoded)
+#: The header's parameter order before oauthlib signed (RFC 5849 §3.5.1 leaves it free):
+#: the header on the wire stays as it was, consumer key first.
+HEADER_ORDER = (
+    "oauth_consumer_key",
+    "oauth_token",
+    "oauth_signature_method",
+    "oauth_timestamp",
+    "oauth_nonce",
+    "oauth_version",
+)
 
 
-def signature_base_string(method: str, url: str, pairs: Iterable[tuple[str, str]]) -> str:
-    """RFC 5849 §3.4.1.1."""
-    return "&".join(
-        [
-            percent_encode(method.upper()),
-            percent_encode(base_string_uri(url)),
-            percent_encode(normalized_parameters(pairs)),
-        ]
-    )
+class OrderedClient(Client):
+    """oauthlib's client, its ``oauth_*`` parameters in :data:`HEADER_ORDER`."""
+
+    def get_oauth_params(self, request: t.Any) -> list[tuple[str, str]]:
+        params = super().get_oauth_params(request)
+        rank = {name: i for i, name in enumerate(HEADER_ORDER)}
+        return sorted(params, key=lambda pair: rank.get(pair[0], len(rank)))
 
 
-def hmac_sha1_signature(base_string: str, consumer_secret: str, token_secret: str) -> str:
-    """RFC 5849 §3.4.2."""
-    key = f"{percent_encode(consumer_secret)}&{percent_encode(token_secret)}"
-    digest = hmac.new(key.encode(), base_string.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
+class OAuth1Authenticator(APIAuthenticatorBase):
+    """Sets a one-line ``Authorization: OAuth ...`` header on each request.
 
-
-def request_parameters(
-    url: str, body: bytes | str | None, content_type: str | None
-) -> list[tuple[str, str]]:
-    """Query parameters, plus the body's when it is form-encoded (RFC 5849 §3.4.1.3.1)."""
-    pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
-    if body and (content_type or "").startswith(FORM_CONTENT_TYPE):
-        text = body.decode() if isinstance(body, bytes) else body
-        pairs += parse_qsl(text, keep_blank_values=True)
-    return pairs
-
-
-class OAuth1Signer:
-    """Signs a prepared request: ``signer(prepared)`` sets its Authorization header.
-
-    A fresh nonce and timestamp per call, so a retried request is signed anew.
+    A fresh nonce and timestamp per request, so a retried request is signed anew
+    (``client_options`` pass on to :class:`oauthlib.oauth1.Client`; tests fix them).
     """
 
     def __init__(
@@ -86,59 +56,27 @@ class OAuth1Signer:
         consumer_secret: str,
         token: str,
         token_secret: str,
-        *,
-        clock: Callable[[], float] = time.time,
-        nonce: Callable[[], str] = lambda: secrets.token_hex(16),
+        **client_options: t.Any,
     ) -> None:
-        self.consumer_key = consumer_key
-        self.consumer_secret = consumer_secret
-        self.token = token
-        self.token_secret = token_secret
-        self._clock = clock
-        self._nonce = nonce
+        super().__init__()
+        self.client = OrderedClient(
+            consumer_key,
+            client_secret=consumer_secret,
+            resource_owner_key=token,
+            resource_owner_secret=token_secret,
+            **client_options,
+        )
 
-    def oauth_parameters(self) -> dict[str, str]:
-        return {
-            "oauth_consumer_key": self.consumer_key,
-            "oauth_token": self.token,
-            "oauth_signature_method": "HMAC-SHA1",
-            "oauth_timestamp": str(int(self._clock())),
-            "oauth_nonce": self._nonce(),
-            "oauth_version": "1.0",
-        }
-
-    def header(
-        self,
-        method: str,
-        url: str,
-        body: bytes | str | None = None,
-        content_type: str | None = None,
-    ) -> str:
-        oauth = self.oauth_parameters()
-        pairs = request_parameters(url, body, content_type) + list(oauth.items())
-        base = signature_base_string(method, url, pairs)
-        oauth["oauth_signature"] = hmac_sha1_signature(
-            base, self.consumer_secret, self.token_secret
+    def authenticate_request(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        content_type = request.headers.get("Content-Type") or ""
+        body, headers = None, None
+        if request.body and content_type.startswith(FORM_CONTENT_TYPE):
+            raw = request.body
+            body = raw.decode() if isinstance(raw, bytes) else raw
+            headers = {"Content-Type": FORM_CONTENT_TYPE}
+        _, signed, _ = self.client.sign(
+            request.url or "", request.method or "GET", body=body, headers=headers
         )
         # One line, as LivePerson asks ("The authorization should be contained on a single line").
-        return "OAuth " + ", ".join(f'{k}="{percent_encode(v)}"' for k, v in oauth.items())
-
-    def __call__(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
-        prepared.headers["Authorization"] = self.header(
-            prepared.method or "GET",
-            prepared.url or "",
-            prepared.body,
-            prepared.headers.get("Content-Type"),
-        )
-        return prepared
-
-
-class BearerAuth:
-    """``Authorization: Bearer <token>``."""
-
-    def __init__(self, token: str) -> None:
-        self.token = token
-
-    def __call__(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
-        prepared.headers["Authorization"] = f"Bearer {self.token}"
-        return prepared
+        request.headers["Authorization"] = signed["Authorization"]
+        return request

@@ -8,7 +8,8 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_agentactivity import streams
-from tap_agentactivity.client import DEFAULT_DOMAIN_API, OAUTH_SETTINGS
+from tap_agentactivity.client import OAUTH_SETTINGS
+from tap_agentactivity.domain import DEFAULT_DOMAIN_API
 from tap_agentactivity.planning import ALLOWED_INTERVALS, MAX_TIMEFRAME_MINUTES
 from tapkit import KitTap, TapError, http_settings, run_cli
 

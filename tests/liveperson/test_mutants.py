@@ -27,6 +27,6 @@ def test_a_domain_api_answer_that_is_not_an_object_is_one_clear_error(
     config = oauth_config("http://127.0.0.1:9", api_url=None)
     config["domain_api_url"] = "http://127.0.0.1:9"
     stream = next(iter(TapAgentActivity(config=config).streams.values()))
-    monkeypatch.setattr(stream, "send_json", lambda *a, **k: ["not", "an", "object"])
+    monkeypatch.setattr(stream.base_url, "send_json", lambda *a, **k: ["not", "an", "object"])
     with pytest.raises(TapError, match="without a usable baseURI; set `domain` instead"):
-        stream.resolve_base_url()
+        _ = stream.url_base

@@ -1,20 +1,46 @@
-"""OAuth 1.0a signing checked against RFC 5849's own example values."""
+"""OAuth 1.0a signing checked against RFC 5849's own example values.
+
+The tap signs with ``oauthlib`` (:class:`tap_agentactivity.oauth1.OAuth1Authenticator`);
+the helpers below are oauthlib's RFC 5849 steps, named as in the RFC.
+"""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import requests
+from oauthlib.oauth1 import Client
+from oauthlib.oauth1.rfc5849 import signature as rfc5849
+from oauthlib.oauth1.rfc5849.utils import escape as percent_encode
 
-from tap_agentactivity.oauth1 import (
-    OAuth1Signer,
-    base_string_uri,
-    hmac_sha1_signature,
-    percent_encode,
-    request_parameters,
-    signature_base_string,
-)
+from tap_agentactivity.oauth1 import OAuth1Authenticator
+
+base_string_uri = rfc5849.base_string_uri
+
+
+def hmac_sha1_signature(base_string: str, consumer_secret: str, token_secret: str) -> str:
+    """RFC 5849 §3.4.2, as the tap's client signs (oauthlib's plain ``sign_hmac_sha1`` is
+    deprecated in favour of this one)."""
+    client = Client("", client_secret=consumer_secret, resource_owner_secret=token_secret)
+    return rfc5849.sign_hmac_sha1_with_client(base_string, client)
+
+
+def request_parameters(
+    url: str, body: bytes | str | None, content_type: str | None
+) -> list[tuple[str, str]]:
+    """RFC 5849 §3.4.1.3.1: the query's parameters, plus a form-encoded body's."""
+    form = (content_type or "").startswith("application/x-www-form-urlencoded")
+    text = body.decode() if isinstance(body, bytes) else body
+    return rfc5849.collect_parameters(urlsplit(url).query, text if form else None)
+
+
+def signature_base_string(method: str, url: str, pairs: list[tuple[str, str]]) -> str:
+    """RFC 5849 §3.4.1.1."""
+    return rfc5849.signature_base_string(
+        method, base_string_uri(url), rfc5849.normalize_parameters(pairs)
+    )
+
 
 # RFC 5849 §1.2: the client's authenticated request for the photo.
 PHOTO_URL = "http://photos.example.net/photos?file=vacation.jpg&size=original"
@@ -81,9 +107,7 @@ def test_percent_encoding_keeps_only_unreserved() -> None:
 
 
 def test_signer_header_is_one_line_and_verifiable() -> None:
-    signer = OAuth1Signer(
-        "ck", "cs", "tk", "ts", clock=lambda: 1_700_000_000, nonce=lambda: "n0nce"
-    )
+    signer = OAuth1Authenticator("ck", "cs", "tk", "ts", timestamp="1700000000", nonce="n0nce")
     prepared = requests.Request("GET", PHOTO_URL).prepare()
     header = signer(prepared).headers["Authorization"]
     assert header.startswith("OAuth ") and "\n" not in header
@@ -99,7 +123,45 @@ def test_signer_header_is_one_line_and_verifiable() -> None:
 
 
 def test_signer_uses_a_fresh_nonce_each_time() -> None:
-    signer = OAuth1Signer("ck", "cs", "tk", "ts")
+    signer = OAuth1Authenticator("ck", "cs", "tk", "ts")
     first = signer(requests.Request("GET", PHOTO_URL).prepare()).headers["Authorization"]
     second = signer(requests.Request("GET", PHOTO_URL).prepare()).headers["Authorization"]
     assert first != second
+
+
+def _signed_params(prepared: requests.PreparedRequest) -> dict[str, str]:
+    header = prepared.headers["Authorization"]
+    return {k: unquote(v) for k, v in re.findall(r'(\w+)="([^"]*)"', header)}
+
+
+def _expected_signature(
+    method: str, url: str, params: dict[str, str], body_pairs: list[tuple[str, str]]
+) -> str:
+    unsigned = [(k, v) for k, v in params.items() if k != "oauth_signature"]
+    pairs = request_parameters(url, None, None) + body_pairs + unsigned
+    return hmac_sha1_signature(signature_base_string(method, url, pairs), "cs", "ts")
+
+
+def test_authenticator_does_not_sign_a_json_body() -> None:
+    url = "https://h.example/p?a=1"
+    request = requests.Request("POST", url, json={"b": "2"}).prepare()
+    params = _signed_params(OAuth1Authenticator("ck", "cs", "tk", "ts")(request))
+    assert params["oauth_signature"] == _expected_signature("POST", url, params, [])
+
+
+def test_authenticator_signs_a_form_body() -> None:
+    url = "https://h.example/p?a=1"
+    request = requests.Request("POST", url, data={"b": "2 3"}).prepare()
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    params = _signed_params(OAuth1Authenticator("ck", "cs", "tk", "ts")(request))
+    assert params["oauth_signature"] == _expected_signature("POST", url, params, [("b", "2 3")])
+    assert params["oauth_signature"] != _expected_signature("POST", url, params, [])
+
+
+def test_header_keeps_the_former_parameter_order() -> None:
+    """The wire format the tap sent before oauthlib signed: consumer key first, the
+    signature last (RFC 5849 leaves the order free; the header stays as it was)."""
+    signer = OAuth1Authenticator("ck", "cs", "tk", "ts", timestamp="1700000000", nonce="n0nce")
+    header = signer(requests.Request("GET", PHOTO_URL).prepare()).headers["Authorization"]
+    names = " ".join(name.removeprefix("oauth_") for name in re.findall(r'(\w+)="', header))
+    assert names == "consumer_key token signature_method timestamp nonce version signature"
