@@ -32,7 +32,15 @@ from tap_agentactivity.planning import (
     floor_grid,
     plan_timeframe,
 )
-from tapkit import DateWindowStream, KitStreamSchema, StateError, TapError, Window, utc_iso
+from tapkit import (
+    Cost,
+    DateWindowStream,
+    KitStreamSchema,
+    StateError,
+    TapError,
+    Window,
+    utc_iso,
+)
 
 API_VERSION = "1"
 NO_REASON = "none"
@@ -118,6 +126,14 @@ class AgentActivityStream(LivePersonStream, DateWindowStream):
         return self.lookback + 2 * dt.timedelta(minutes=self.interval_minutes)
 
     # -- planning ------------------------------------------------------------------------
+
+    #: Said beside the stream in a plan.
+    plan_note = "one request for the rolling 24 hours (one more if the server clock is ahead)"
+
+    def plan_cost(self, context: t.Mapping[str, t.Any] | None) -> tuple[int, Cost]:
+        """One request: the API answers the last 24 hours at most, whatever the state
+        (not the day windows a date-window stream would plan)."""
+        return 1, Cost(1)
 
     def compare_start_date(self, value: str, start_date_value: str) -> str:
         """Keep the bookmark as it is: ``start_date`` is applied as a floor in

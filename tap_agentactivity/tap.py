@@ -11,7 +11,8 @@ from tap_agentactivity import streams
 from tap_agentactivity.client import OAUTH_SETTINGS
 from tap_agentactivity.domain import DEFAULT_DOMAIN_API
 from tap_agentactivity.planning import ALLOWED_INTERVALS, MAX_TIMEFRAME_MINUTES
-from tapkit import KitTap, TapError, http_settings, run_cli
+from tapkit import Cost, KitTap, TapError, http_settings, run_cli
+from tapkit.plan import StreamPlan, TapPlan
 
 AGENT_IDS = re.compile(r"^(all|\d+(,\d+)*)$")
 HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d+)?$")
@@ -113,6 +114,14 @@ class TapAgentActivity(KitTap):
 
     def discover_streams(self) -> list[t.Any]:
         return [streams.AgentActivityStream(tap=self)]
+
+    def plan_overhead(self, plan: TapPlan) -> dict[str, StreamPlan]:
+        """The Domain API lookup of the account's host, once per run, unless ``api_url``
+        or ``domain`` names it (sent without the credential, outside the budget)."""
+        if self.config.get("api_url") or self.config.get("domain") or not plan.requests:
+            return {}
+        lookup = StreamPlan(cost=Cost(1, unbudgeted=1), seconds_per_request=0.0)
+        return {"Domain API: the account's host (set `domain` to skip)": lookup}
 
     def extra_config_errors(self) -> list[str]:
         errors = super().extra_config_errors()

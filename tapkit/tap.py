@@ -647,7 +647,12 @@ def run_cli(tap_cls: type[Tap]) -> None:
         sys.exit(1)
     try:
         if "--plan" in sys.argv[1:]:
-            run_plan(tap_cls, sys.argv[1:])
+            try:
+                run_plan(tap_cls, sys.argv[1:])
+            except ConfigValidationError as exc:
+                # A run has the SDK print settings errors; --plan is the kit's own.
+                log.error("%s", failure_line(tap_cls, exc))
+                sys.exit(1)
             return
         tap_cls.cli()
     except CLEAR_FAILURES as exc:
