@@ -3,11 +3,12 @@ API's JSON error body, and the ``Legacy``/``Deprecation`` lifecycle headers."""
 
 from __future__ import annotations
 
-import base64
+import dataclasses
 import typing as t
 
 import requests
 from singer_sdk import SchemaDirectory
+from singer_sdk.authenticators import BasicAuthenticator, BearerTokenAuthenticator
 
 from tap_livechat_reports import schemas
 from tapkit import DateWindowStream, KitStreamSchema, WindowPolicy
@@ -23,12 +24,32 @@ def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def authorization_header(config: t.Mapping[str, t.Any]) -> str:
+def authenticator(config: t.Mapping[str, t.Any]) -> BasicAuthenticator | BearerTokenAuthenticator:
     """``Basic base64(<account_id>:<PAT>)`` for a PAT, ``Bearer <token>`` for OAuth."""
     if config.get("personal_access_token"):
-        pair = f"{config['account_id']}:{config['personal_access_token']}"
-        return "Basic " + base64.b64encode(pair.encode()).decode()
-    return f"Bearer {config['access_token']}"
+        return BasicAuthenticator(
+            username=str(config["account_id"]), password=str(config["personal_access_token"])
+        )
+    return BearerTokenAuthenticator(token=str(config["access_token"]))
+
+
+@dataclasses.dataclass
+class LiveChatRun:
+    """What one run learns once and every stream shares: the tap creates one and hands
+    it to each stream (``stream.run``)."""
+
+    #: How the API reads ``filters.to`` (``inclusive`` or ``exclusive``), asked once per
+    #: run (see ``ReportStream.to_reading``).
+    to_reading: str | None = None
+    #: What was already logged once this run.
+    logged: set[str] = dataclasses.field(default_factory=set)
+
+    def first_time(self, what: str) -> bool:
+        """True the first time ``what`` is asked about this run (log it then)."""
+        if what in self.logged:
+            return False
+        self.logged.add(what)
+        return True
 
 
 class LiveChatStream(DateWindowStream):
@@ -42,6 +63,11 @@ class LiveChatStream(DateWindowStream):
     # day its rows carry, and non-additive values (unique visitors) stay per day.
     window_policy = WindowPolicy(max_days=1)
 
+    def __init__(self, *args: t.Any, run: LiveChatRun | None = None, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The run this stream belongs to (shared with the tap's other streams).
+        self.run = run if run is not None else LiveChatRun()
+
     @property
     def api_version(self) -> str:
         return str(self.config.get("api_version") or DEFAULT_API_VERSION)
@@ -53,16 +79,17 @@ class LiveChatStream(DateWindowStream):
 
     @property
     def http_headers(self) -> dict[str, str]:
-        return {
-            "Authorization": authorization_header(self.config),
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
+        return {"Content-Type": "application/json", "Accept": "application/json"}
+
+    @property
+    def authenticator(self) -> BasicAuthenticator | BearerTokenAuthenticator:
+        return authenticator(self.config)
 
     def secrets(self) -> list[str]:
         found = super().secrets()
         if self.config.get("personal_access_token") or self.config.get("access_token"):
-            found.append(authorization_header(self.config).split(" ", 1)[1])
+            # The encoded credential too: a response may echo the header.
+            found.append(self.authenticator.auth_headers["Authorization"].split(" ", 1)[1])
         return found
 
     def api_error_text(self, response: requests.Response) -> str:
@@ -86,11 +113,9 @@ class LiveChatStream(DateWindowStream):
 
     def warn_lifecycle(self, response: requests.Response) -> None:
         """Log the API's lifecycle headers once per run (a warning, never an error)."""
-        seen: set[str] = self._tap.__dict__.setdefault("_lifecycle_warned", set())
         for header in LIFECYCLE_HEADERS:
             value = response.headers.get(header)
-            if value and header not in seen:
-                seen.add(header)
+            if value and self.run.first_time(f"header:{header}"):
                 stage = "legacy" if header == "Legacy" else "deprecated"
                 self.logger.warning(
                     "LiveChat Reports API v%s is %s until %s (`%s` response header): "

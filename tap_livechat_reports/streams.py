@@ -1,4 +1,5 @@
-"""LiveChat Reports streams: one small declarative class per ``<resource>/<action>``.
+"""LiveChat Reports streams: a few generic classes, one per shape of answer, read the
+reports table (:mod:`tap_livechat_reports.reports`); ``STREAMS`` has a class per report.
 
 Every stream asks for one local day per request (``filters.from`` = local midnight,
 ``filters.to`` = the end of the day or now, whichever is earlier, both RFC 3339 with the
@@ -26,9 +27,12 @@ import datetime as dt
 import typing as t
 from collections.abc import Iterable, Iterator
 
+import requests
 from singer_sdk.exceptions import FatalAPIError
+from singer_sdk.pagination import PageNumberPaginator
 
 from tap_livechat_reports.client import LiveChatStream, version_tuple
+from tap_livechat_reports.reports import REPORTS, Report
 from tapkit import PERIOD_COLUMNS, WINDOW_COLUMNS, Cost, TapError, Window, utc_iso
 from tapkit.windows import add_days
 
@@ -38,31 +42,61 @@ HOUR = dt.timedelta(hours=1)
 #: so that the period still has a row (keys must be non-null).
 NONE_KEY = "(none)"
 PERIOD_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
-#: Where the tap keeps, for the run, how the API reads ``filters.to``.
-TO_READING = "_livechat_to_reading"
-#: The report asked once per run to learn that reading (cheap, and in every API version).
+#: The report asked once per run to learn how the API reads ``filters.to`` (cheap, and in
+#: every API version); the answer is kept in the run's :class:`LiveChatRun`.
 PROBE_METHOD = "chats/total_chats"
+Bounds = tuple[dt.datetime, dt.datetime]
 
 
 class NotFoundError(FatalAPIError):
-    """HTTP 404 (raised only where the stream falls back to another path)."""
+    """HTTP 404 (raised only where the stream falls back to another method)."""
+
+
+def placeholder(
+    base: t.Mapping[str, t.Any], columns: t.Sequence[str], keys: t.Sequence[str], **values: t.Any
+) -> dict[str, t.Any]:
+    """The one row of a period or window for which the API listed nothing: ``columns``
+    null, but the ``keys`` ``"(none)"`` (keys must be non-null) and ``values`` as given."""
+    return {**base, **dict.fromkeys(columns), **dict.fromkeys(keys, NONE_KEY), **values}
+
+
+class ReportPages(PageNumberPaginator):
+    """``page`` 1, 2, ... while the page listed records and ``summary.total_pages`` (at
+    most ``max_pages``) has more."""
+
+    def __init__(self, max_pages: int) -> None:
+        super().__init__(1)
+        self.max_pages = max_pages
+
+    def has_more(self, response: requests.Response) -> bool:
+        answer = response.json()
+        total_pages = int((answer.get("summary") or {}).get("total_pages") or 1)
+        return bool(answer.get("records")) and self.current_value < min(total_pages, self.max_pages)
 
 
 class ReportStream(LiveChatStream):
-    """A ``POST <api_url>/v<api_version>/reports/<method>`` report, one day per request."""
+    """A ``POST <api_url>/v<api_version>/reports/<method>`` report, one day per request,
+    declared by its :class:`~tap_livechat_reports.reports.Report`."""
 
-    #: ``<resource>/<action>`` of the endpoint.
-    method: t.ClassVar[str]
-    #: Which documented filter set applies: chats, greetings, agents, tags, customers.
-    family: t.ClassVar[str] = "chats"
-    #: The first API version that has the method (older versions skip the stream).
-    since_version: t.ClassVar[str] = "0.0"
-    #: Whether the request takes ``distribution`` (the report is keyed by period).
-    distributed: t.ClassVar[bool] = False
+    report: t.ClassVar[Report]
+    #: At most this many pages a day (a paged report).
+    max_pages: t.ClassVar[int] = 10_000
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The method that answered, for a report with fallback methods (kept for the run).
+        self.chosen_method: str | None = None
+        #: Local days whose answer reached the report's ``daily_cap`` in this sync.
+        self.truncated_days: list[str] = []
+
+    @property
+    def method(self) -> str:
+        """``<resource>/<action>`` of the endpoint."""
+        return self.report.method
 
     @property
     def path(self) -> str:  # type: ignore[override]
-        return "/" + self.method
+        return "/" + (self.chosen_method or self.method)
 
     # -- the request -----------------------------------------------------------------------
 
@@ -86,9 +120,9 @@ class ReportStream(LiveChatStream):
         the day before ``window`` to the window's midnight (both in the past). Every period
         of a range has a key (``{}`` when empty), so the answer lists the window's day only
         if ``to`` is in the range."""
-        known = self._tap.__dict__.get(TO_READING)
+        known = self.run.to_reading
         if known is not None:
-            return str(known)
+            return known
         day = window.start
         before = add_days(day, -1)
         # The last second before the window's midnight, up to that midnight: a range that
@@ -123,12 +157,10 @@ class ReportStream(LiveChatStream):
             sorted(keys),
             "23:59:59.999999" if reading == "inclusive" else "the next local midnight",
         )
-        self._tap.__dict__[TO_READING] = reading
+        self.run.to_reading = reading
         return reading
 
-    def request_body(
-        self, window: Window, bounds: tuple[dt.datetime, dt.datetime]
-    ) -> dict[str, t.Any]:
+    def request_body(self, window: Window, bounds: Bounds) -> dict[str, t.Any]:
         start, last = bounds
         end = last
         if self.to_reading(window) == "exclusive":
@@ -138,21 +170,22 @@ class ReportStream(LiveChatStream):
         pair = {"from": start.isoformat(), "to": end.isoformat(timespec="microseconds")}
         filters: dict[str, t.Any] = {}
         config = self.config
-        if self.family == "greetings":
+        family = self.report.family
+        if family == "greetings":
             # The vendor's sample for this report filters on the greetings' own time range.
             filters["greetings"] = dict(pair)
             if config.get("group_ids"):
                 filters["greetings"]["groups"] = {"values": list(config["group_ids"])}
         else:
             filters.update(pair)
-            if config.get("group_ids") and self.family in ("chats", "agents", "tags"):
+            if config.get("group_ids") and family in ("chats", "agents", "tags"):
                 filters["groups"] = {"values": list(config["group_ids"])}
-        if config.get("agent_ids") and self.family in ("chats", "greetings", "agents"):
+        if config.get("agent_ids") and family in ("chats", "greetings", "agents"):
             filters["agents"] = {"values": list(config["agent_ids"])}
-        if config.get("tags") and self.family in ("chats", "greetings"):
+        if config.get("tags") and family in ("chats", "greetings"):
             filters["tags"] = {"values": list(config["tags"])}
         body: dict[str, t.Any] = {"timezone": str(self.tz.key), "filters": filters}
-        if self.distributed:
+        if self.report.shape == "periods":
             body["distribution"] = self.distribution
         return body
 
@@ -160,30 +193,98 @@ class ReportStream(LiveChatStream):
     def distribution(self) -> str:
         return str(self.config.get("distribution") or "day")
 
-    def fetch(self, window: Window, bounds: tuple[dt.datetime, dt.datetime]) -> t.Any:
-        return self.send_json(
-            "POST", self.url_base + self.path, json=self.request_body(window, bounds)
+    def fetch(self, window: Window, bounds: Bounds) -> t.Any:
+        body = self.request_body(window, bounds)
+        if self.report.paged:
+            return self.fetch_pages(body)
+        if self.report.fallback_methods and self.chosen_method is None:
+            return self.fetch_first_answering(body)
+        return self.send_json("POST", self.url_base + self.path, json=body)
+
+    def get_new_paginator(self) -> ReportPages:
+        return ReportPages(self.max_pages)
+
+    def fetch_pages(self, body: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Every page of the day as one answer: the records of all pages, the rest of
+        page 1, and the day's :meth:`day_total`."""
+        first: dict[str, t.Any] | None = None
+        records: dict[str, t.Any] = {}
+        #: (the page's `total`, the number of records on the page)
+        totals: list[tuple[t.Any, int]] = []
+        paginator = self.get_new_paginator()
+        while not paginator.finished:
+            page = {**body, "page": paginator.current_value}
+            response = self.send("POST", self.url_base + self.path, json=page)
+            answer = response.json()
+            if not isinstance(answer, dict):
+                raise self.malformed(answer, "a JSON object")
+            self.mapping(answer.get("summary"), "a summary object")
+            page_records = self.mapping(answer.get("records"), f"an object of {self.nouns}")
+            if first is None:
+                first = answer
+            records.update(page_records)
+            if page_records:
+                totals.append((answer.get("total"), len(page_records)))
+            paginator.advance(response)
+        assert first is not None
+        return {**first, "records": records, "total": self.day_total(first, totals)}
+
+    def day_total(self, first: dict[str, t.Any], totals: list[tuple[t.Any, int]]) -> t.Any:
+        """The day's ``total`` under either reading of a paged ``total``: the whole answer's
+        (the same on every page; page 1's is kept) or each page's own count, which shows
+        when every page's ``total`` equals its number of records over several pages (the
+        whole answer's cannot: page 1 is full and more pages follow): they add up."""
+        if len(totals) > 1 and all(
+            isinstance(n, int) and not isinstance(n, bool) and n == count for n, count in totals
+        ):
+            return sum(count for _, count in totals)
+        return first.get("total")
+
+    def validate_response(self, response: requests.Response) -> None:
+        if (
+            response.status_code == 404
+            and self.report.fallback_methods
+            and self.chosen_method is None
+        ):
+            self.warn_lifecycle(response)
+            raise NotFoundError(self.response_error_message(response))
+        super().validate_response(response)
+
+    def fetch_first_answering(self, body: dict[str, t.Any]) -> t.Any:
+        """The documented method first, the fallback methods in turn on 404; the one that
+        answered is kept for the run."""
+        for method in (self.method, *self.report.fallback_methods):
+            try:
+                answer = self.send_json("POST", f"{self.url_base}/{method}", json=body)
+            except NotFoundError:
+                self.logger.warning("%s: %s answered 404", self.name, method)
+                continue
+            self.chosen_method = method
+            self.logger.info("%s: %s answered; using it for this run", self.name, method)
+            return answer
+        tried = ", ".join((self.method, *self.report.fallback_methods))
+        msg = (
+            f"{self.vendor_name} answered 404 to each of {tried}: check `api_url` and `api_version`"
         )
+        raise TapError(msg)
 
     def available(self) -> bool:
-        if version_tuple(self.api_version) >= version_tuple(self.since_version):
+        since = self.report.since
+        if version_tuple(self.api_version) >= version_tuple(since):
             return True
-        key = "_version_warned"
-        warned: set[str] = self._tap.__dict__.setdefault(key, set())
-        if self.name not in warned:
-            warned.add(self.name)
+        if self.run.first_time(f"version:{self.name}"):
             self.logger.warning(
                 "%s: %s is new in API v%s; `api_version` is %s, so the stream is skipped.",
                 self.name,
                 self.method,
-                self.since_version,
+                since,
                 self.api_version,
             )
         return False
 
     def window_cost(self, window: Window, context: t.Mapping[str, t.Any] | None) -> Cost:
         """One request a day; none where `api_version` predates the method."""
-        new_enough = version_tuple(self.api_version) >= version_tuple(self.since_version)
+        new_enough = version_tuple(self.api_version) >= version_tuple(self.report.since)
         return Cost(1 if new_enough else 0)
 
     def records_for_window(
@@ -200,11 +301,11 @@ class ReportStream(LiveChatStream):
         return list(self.rows(body, window, bounds))
 
     def rows(
-        self, body: dict[str, t.Any], window: Window, bounds: tuple[dt.datetime, dt.datetime]
+        self, body: dict[str, t.Any], window: Window, bounds: Bounds
     ) -> Iterable[dict[str, t.Any]]:
         raise NotImplementedError
 
-    # -- helpers ---------------------------------------------------------------------------
+    # -- reading the answer ----------------------------------------------------------------
 
     def malformed(self, value: t.Any, expected: str) -> TapError:
         kind = type(value).__name__
@@ -220,36 +321,68 @@ class ReportStream(LiveChatStream):
             raise self.malformed(value, what)
         return value
 
+    def flatten(
+        self,
+        record: t.Mapping[str, t.Any],
+        fields: t.Sequence[str],
+        counts: t.Collection[str],
+        prefix: str = "",
+    ) -> dict[str, t.Any]:
+        """The report's fields of one record as columns: a dotted field (``queue.group``)
+        is read from the nested object and named with ``_`` (``queue_group``). Counts the
+        API omitted are zero (it leaves zero-valued fields out); other values it omitted
+        are unknown (null)."""
+        row: dict[str, t.Any] = {}
+        for field in fields:
+            *parents, leaf = field.split(".")
+            source = record
+            for part in parents:
+                source = self.mapping(source.get(part), f"a {part} object")
+            row[prefix + field.replace(".", "_")] = source.get(leaf, 0 if field in counts else None)
+        return row
+
+    @property
+    def nouns(self) -> str:
+        """What ``records`` is keyed by, in messages (agents, tags, chats)."""
+        return str(self.report.key).removesuffix("_id") + "s"
+
+    def keyed_rows(
+        self, base: dict[str, t.Any], records: dict[str, t.Any]
+    ) -> list[dict[str, t.Any]]:
+        """A row per key of ``records``; none listed: the ``"(none)"`` row (if any)."""
+        report = self.report
+        key = str(report.key)
+        counts = report.counts_for(self.distribution)
+        columns = (
+            (report.value_column,)
+            if report.value_column
+            else tuple(field.replace(".", "_") for field in report.fields)
+        )
+        if not records:
+            return [placeholder(base, (key, *columns), (key,))] if report.placeholder else []
+        rows = []
+        for name, value in records.items():
+            if report.value_column:
+                metrics = {report.value_column: value}
+            else:
+                inner = self.mapping(value, f"an object per {key}")
+                metrics = self.flatten(inner, report.fields, counts)
+            rows.append({**base, key: str(name), **metrics})
+        return rows
+
     def base_row(self, window: Window) -> dict[str, t.Any]:
         return self.window_columns(window)
-
-
-def fill(
-    record: t.Mapping[str, t.Any], counts: t.Sequence[str], values: t.Sequence[str]
-) -> dict[str, t.Any]:
-    """Counts the API omitted are zero (it leaves zero-valued fields out); averages and
-    other values it omitted are unknown (null)."""
-    row = {name: record.get(name, 0) for name in counts}
-    row.update({name: record.get(name) for name in values})
-    return row
 
 
 # -- distributed reports ---------------------------------------------------------------------
 
 
-class DistributedStream(ReportStream):
-    """``{"total": n, "records": {"<period>": {...}}}``: a row per period (per sub-key)."""
+class PeriodReportStream(ReportStream):
+    """``{"total": n, "records": {"<period>": {...}}}``: a row per period (per key)."""
 
-    distributed = True
     kit_columns = (*WINDOW_COLUMNS, *PERIOD_COLUMNS)
-    primary_keys: t.ClassVar[list[str]] = ["period_start", "distribution"]
-    #: Fields that are counts (an omitted one is 0) and fields that are not (omitted: null).
-    count_fields: t.ClassVar[tuple[str, ...]] = ()
-    value_fields: t.ClassVar[tuple[str, ...]] = ()
 
-    def periods(
-        self, window: Window, bounds: tuple[dt.datetime, dt.datetime]
-    ) -> dict[dt.datetime, tuple[str, dt.datetime]]:
+    def periods(self, window: Window, bounds: Bounds) -> dict[dt.datetime, tuple[str, dt.datetime]]:
         """Every period the window must have a row for: start -> (label, end)."""
         if self.distribution == "day":
             return {window.start: (window.start.date().isoformat(), window.end)}
@@ -291,8 +424,8 @@ class DistributedStream(ReportStream):
             return moment.replace(tzinfo=self.tz)
         return moment.astimezone(self.tz)
 
-    def rows(
-        self, body: dict[str, t.Any], window: Window, bounds: tuple[dt.datetime, dt.datetime]
+    def period_table(
+        self, body: dict[str, t.Any], window: Window, bounds: Bounds
     ) -> Iterator[dict[str, t.Any]]:
         records = self.mapping(body.get("records"), "an object of periods")
         expected = self.periods(window, bounds)
@@ -342,119 +475,30 @@ class DistributedStream(ReportStream):
     def period_rows(
         self, base: dict[str, t.Any], record: dict[str, t.Any]
     ) -> Iterable[dict[str, t.Any]]:
-        return [{**base, **fill(record, self.count_fields, self.value_fields)}]
-
-
-class KeyedDistributedStream(DistributedStream):
-    """Periods keyed further (``{"<tag>": count}``): a row per (period, key); a period
-    with no key gets one row with key ``"(none)"`` and null metrics."""
-
-    key_column: t.ClassVar[str]
-    value_column: t.ClassVar[str] = "chats"
-    #: For ``{"<key>": {...}}`` records: count fields of the inner object.
-    inner_counts: t.ClassVar[tuple[str, ...]] = ()
-
-    def period_rows(
-        self, base: dict[str, t.Any], record: dict[str, t.Any]
-    ) -> Iterable[dict[str, t.Any]]:
+        report = self.report
+        if report.key is not None:
+            return self.keyed_rows(base, record)
+        counts = report.counts_for(self.distribution)
+        row = {**base, **self.flatten(record, report.fields, counts)}
         if not record:
-            empty = (
-                {name: None for name in self.inner_counts}
-                if self.inner_counts
-                else {self.value_column: None}
-            )
-            return [{**base, self.key_column: NONE_KEY, **empty}]
-        rows = []
-        for key, value in record.items():
-            if self.inner_counts:
-                inner = self.mapping(value, "an object per key")
-                metrics = fill(inner, self.inner_counts, ())
-            else:
-                metrics = {self.value_column: value}
-            rows.append({**base, self.key_column: str(key), **metrics})
-        return rows
-
-
-class ChatsDurationStream(DistributedStream):
-    name = "chats_duration"
-    method = "chats/duration"
-    count_fields = ("count",)
-    value_fields = ("agents_chatting_duration", "duration")
-
-
-class ChatsTagsStream(KeyedDistributedStream):
-    name = "chats_tags"
-    method = "chats/tags"
-    key_column = "tag"
-    primary_keys: t.ClassVar[list[str]] = ["period_start", "distribution", "tag"]
-
-
-class ChatsTotalChatsStream(DistributedStream):
-    name = "chats_total_chats"
-    method = "chats/total_chats"
-    count_fields = ("total", "continuous")
-
-
-class ChatsRatingsStream(DistributedStream):
-    name = "chats_ratings"
-    method = "chats/ratings"
-    count_fields = ("chats", "good", "bad")
-
-
-class ChatsEngagementStream(DistributedStream):
-    name = "chats_engagement"
-    method = "chats/engagement"
-    count_fields = (
-        "started_by_customer_from_greeting",
-        "started_by_customer_without_greeting",
-        "started_by_agent",
-    )
-    # Documented per period but absent from the vendor's sample: null when a period with
-    # data leaves it out (unknown), 0 on an empty period `{}` (no chats at all).
-    value_fields = ("total",)
-
-    def period_rows(
-        self, base: dict[str, t.Any], record: dict[str, t.Any]
-    ) -> Iterable[dict[str, t.Any]]:
-        rows = list(super().period_rows(base, record))
-        if not record:
-            for row in rows:
-                row["total"] = 0
-        return rows
-
-
-class ChatsGreetingsConversionStream(KeyedDistributedStream):
-    """The docs: "The method will return only up to 100 values for each day." A day whose
-    answer holds that many greeting values may be cut short: its rows get
-    ``truncated = true`` and the stream logs one warning naming every such day."""
-
-    name = "chats_greetings_conversion"
-    method = "chats/greetings_conversion"
-    family = "greetings"
-    key_column = "greeting_id"
-    primary_keys: t.ClassVar[list[str]] = ["period_start", "distribution", "greeting_id"]
-    inner_counts = ("accepted", "canceled", "displayed", "goals")
-    #: The documented cap on values per day.
-    daily_cap: t.ClassVar[int] = 100
-
-    @property
-    def truncated_days(self) -> list[str]:
-        days: list[str] = self.__dict__.setdefault("_truncated_days", [])
-        return days
+            row.update(dict.fromkeys(report.zero_when_empty, 0))
+        return [row]
 
     def rows(
-        self, body: dict[str, t.Any], window: Window, bounds: tuple[dt.datetime, dt.datetime]
+        self, body: dict[str, t.Any], window: Window, bounds: Bounds
     ) -> Iterator[dict[str, t.Any]]:
-        out = list(super().rows(body, window, bounds))
-        # A window is one local day. With hourly periods the day's values are spread over
-        # its hours: counting every (hour, greeting) value flags the day under either
-        # reading of the cap (100 per day in all, or 100 greetings per day).
-        values = sum(1 for row in out if row[self.key_column] != NONE_KEY)
-        at_cap = values >= self.daily_cap
-        for row in out:
-            row["truncated"] = at_cap
-        if at_cap:
-            self.truncated_days.append(window.start.date().isoformat())
+        out = list(self.period_table(body, window, bounds))
+        cap = self.report.daily_cap
+        if cap is not None:
+            # A window is one local day. With hourly periods the day's values are spread
+            # over its hours: counting every (hour, key) value flags the day under either
+            # reading of the cap (that many values per day in all, or keys per day).
+            key = str(self.report.key)
+            at_cap = sum(row[key] != NONE_KEY for row in out) >= cap
+            for row in out:
+                row["truncated"] = at_cap
+            if at_cap:
+                self.truncated_days.append(window.start.date().isoformat())
         return iter(out)
 
     def get_records(self, context: t.Any) -> Iterator[dict[str, t.Any]]:
@@ -468,167 +512,47 @@ class ChatsGreetingsConversionStream(KeyedDistributedStream):
                     "days reached it, so they may be incomplete (their rows have "
                     "truncated = true; the LiveChat App has the full data): %s",
                     self.name,
-                    self.daily_cap,
+                    self.report.daily_cap,
                     self.method,
                     ", ".join(self.truncated_days),
                 )
-
-
-class ChatsResponseTimeStream(DistributedStream):
-    name = "chats_response_time"
-    method = "chats/response_time"
-    count_fields = ("count",)
-    value_fields = ("response_time",)
-
-
-class ChatsFirstResponseTimeStream(DistributedStream):
-    name = "chats_first_response_time"
-    method = "chats/first_response_time"
-    count_fields = ("count",)
-    value_fields = ("first_response_time",)
-
-
-class ChatsGroupsStream(KeyedDistributedStream):
-    name = "chats_groups"
-    method = "chats/groups"
-    since_version = "3.6"
-    key_column = "group_id"
-    primary_keys: t.ClassVar[list[str]] = ["period_start", "distribution", "group_id"]
-
-
-class ChatsQueuedVisitorsStream(DistributedStream):
-    """``{"queued": {count, min, max, avg}, "left_queue": {...}}`` per period, flattened."""
-
-    name = "chats_queued_visitors"
-    method = "chats/queued_visitors"
-    since_version = "3.6"
-    groups = ("queued", "left_queue")
-
-    def period_rows(
-        self, base: dict[str, t.Any], record: dict[str, t.Any]
-    ) -> Iterable[dict[str, t.Any]]:
-        row = dict(base)
-        for group in self.groups:
-            stats = self.mapping(record.get(group), "an object of queue statistics")
-            row[f"{group}_count"] = stats.get("count", 0)
-            for stat in ("min", "max", "avg"):
-                row[f"{group}_{stat}"] = stats.get(stat)
-        return [row]
-
-
-class AgentsAvailabilityStream(DistributedStream):
-    """``hours`` per day (``distribution`` day) or ``minutes`` per hour (hour)."""
-
-    name = "agents_availability"
-    method = "agents/availability"
-    family = "agents"
-
-    def period_rows(
-        self, base: dict[str, t.Any], record: dict[str, t.Any]
-    ) -> Iterable[dict[str, t.Any]]:
-        unit = "hours" if self.distribution == "day" else "minutes"
-        other = "minutes" if unit == "hours" else "hours"
-        return [{**base, unit: record.get(unit, 0), other: record.get(other)}]
 
 
 # -- reports for the whole window ------------------------------------------------------------
 
 
 class WindowReportStream(ReportStream):
-    """A report with no periods: its rows describe the request's day window."""
-
-    primary_keys: t.ClassVar[list[str]] = ["window_start"]
-
-
-class ChatsRankingStream(WindowReportStream):
-    name = "chats_ranking"
-    method = "chats/ranking"
-    primary_keys: t.ClassVar[list[str]] = ["window_start", "agent"]
+    """A report with no periods: its rows describe the request's day window (a row per
+    key of ``records``, or one row from ``summary``)."""
 
     def rows(
         self, body: dict[str, t.Any], window: Window, bounds: t.Any
     ) -> Iterable[dict[str, t.Any]]:
+        report = self.report
         base = self.base_row(window)
-        records = self.mapping(body.get("records"), "an object of agents")
-        if not records:
-            return [
-                {**base, "agent": NONE_KEY, "total": None, "good": None, "bad": None, "score": None}
-            ]
-        return [
-            {
-                **base,
-                "agent": str(agent),
-                **fill(self.mapping(v, "an agent object"), ("total", "good", "bad"), ("score",)),
-            }
-            for agent, v in records.items()
-        ]
-
-
-PERFORMANCE_COUNTS = (
-    "chats_count",
-    "chats_rated_good",
-    "chats_rated_bad",
-    "first_response_chats_count",
-    "accepting_chats_time",
-    "chatting_time",
-    "logged_in_time",
-    "not_accepting_chats_time",
-)
-SUMMARY_COUNTS = (
-    "chats_count",
-    "chats_rated_good",
-    "chats_rated_bad",
-    "first_response_chats_count",
-)
-
-
-class AgentsPerformanceStream(WindowReportStream):
-    """A row per agent; the report's ``summary`` (all agents) as ``summary_*`` columns."""
-
-    name = "agents_performance"
-    method = "agents/performance"
-    family = "agents"
-    primary_keys: t.ClassVar[list[str]] = ["window_start", "agent"]
-
-    def rows(
-        self, body: dict[str, t.Any], window: Window, bounds: t.Any
-    ) -> Iterable[dict[str, t.Any]]:
-        summary = fill(
-            self.mapping(body.get("summary"), "a summary object"),
-            SUMMARY_COUNTS,
-            ("first_response_time",),
+        if report.window_total:
+            base["window_total"] = body.get("total")
+        if report.summary:
+            summary = self.mapping(body.get("summary"), "a summary object")
+            base.update(
+                self.flatten(summary, report.summary, report.summary_counts, report.summary_prefix)
+            )
+        if report.key is None:
+            return [base]
+        return self.keyed_rows(
+            base, self.mapping(body.get("records"), f"an object of {self.nouns}")
         )
-        base = {**self.base_row(window), **{f"summary_{k}": v for k, v in summary.items()}}
-        records = self.mapping(body.get("records"), "an object of agents")
-        if not records:
-            empty = dict.fromkeys((*PERFORMANCE_COUNTS, "first_response_time"))
-            return [{**base, "agent": NONE_KEY, **empty}]
-        return [
-            {
-                **base,
-                "agent": str(agent),
-                **fill(
-                    self.mapping(v, "an agent object"), PERFORMANCE_COUNTS, ("first_response_time",)
-                ),
-            }
-            for agent, v in records.items()
-        ]
 
 
-class ChatsFormsStream(WindowReportStream):
+FORM = ("form_id", "group_id", "form_count")
+FIELD = ("field_id", "field_label")
+ANSWER = ("answer_id", "answer_label", "answer_count")
+
+
+class FormsReportStream(WindowReportStream):
     """``records`` is a list of forms with fields and answers: a row per (form, group,
     field, answer). A field without answers gets answer_id ``"(none)"``, a form without fields
-    field_id ``"(none)"``."""
-
-    name = "chats_forms"
-    method = "chats/forms"
-    primary_keys: t.ClassVar[list[str]] = [
-        "window_start",
-        "form_id",
-        "group_id",
-        "field_id",
-        "answer_id",
-    ]
+    field_id ``"(none)"``, a window without forms form_id ``"(none)"`` and group_id -1."""
 
     def rows(
         self, body: dict[str, t.Any], window: Window, bounds: t.Any
@@ -650,16 +574,7 @@ class ChatsFormsStream(WindowReportStream):
             }
             fields = form.get("fields") or []
             if not fields:
-                rows.append(
-                    {
-                        **form_row,
-                        "field_id": NONE_KEY,
-                        "field_label": None,
-                        "answer_id": NONE_KEY,
-                        "answer_label": None,
-                        "answer_count": None,
-                    }
-                )
+                rows.append(placeholder(form_row, (*FIELD, *ANSWER), ("field_id", "answer_id")))
             for field in fields:
                 field = self.mapping(field, "a form field object")
                 field_row = {
@@ -669,14 +584,7 @@ class ChatsFormsStream(WindowReportStream):
                 }
                 answers = field.get("answers") or []
                 if not answers:
-                    rows.append(
-                        {
-                            **field_row,
-                            "answer_id": NONE_KEY,
-                            "answer_label": None,
-                            "answer_count": None,
-                        }
-                    )
+                    rows.append(placeholder(field_row, ANSWER, ("answer_id",)))
                 for answer in answers:
                     answer = self.mapping(answer, "an answer object")
                     rows.append(
@@ -689,180 +597,40 @@ class ChatsFormsStream(WindowReportStream):
                     )
         if not rows:
             rows.append(
-                {
-                    **base,
-                    "form_id": NONE_KEY,
-                    "group_id": -1,
-                    "form_count": None,
-                    "field_id": NONE_KEY,
-                    "field_label": None,
-                    "answer_id": NONE_KEY,
-                    "answer_label": None,
-                    "answer_count": None,
-                }
+                placeholder(
+                    base,
+                    (*FORM, *FIELD, *ANSWER),
+                    ("form_id", "field_id", "answer_id"),
+                    group_id=-1,
+                )
             )
         return rows
 
 
-class TagsChatUsageStream(WindowReportStream):
-    name = "tags_chat_usage"
-    method = "tags/chat_usage"
-    family = "tags"
-    primary_keys: t.ClassVar[list[str]] = ["window_start", "tag"]
-
-    def rows(
-        self, body: dict[str, t.Any], window: Window, bounds: t.Any
-    ) -> Iterable[dict[str, t.Any]]:
-        base = self.base_row(window)
-        records = self.mapping(body.get("records"), "an object of tag counts")
-        if not records:
-            return [{**base, "tag": NONE_KEY, "chats": None}]
-        return [{**base, "tag": str(tag), "chats": count} for tag, count in records.items()]
+SHAPES: dict[str, type[ReportStream]] = {
+    "periods": PeriodReportStream,
+    "window": WindowReportStream,
+    "forms": FormsReportStream,
+}
 
 
-class StatsVisitorsStream(WindowReportStream):
-    """Unique visitors and page views per day. The given docs say ``stats/visitors``;
-    LiveChat's method table and SDK say ``customers/unique_visitors``, the curl sample of
-    the same page ``stats/unique_visitors``: the documented path is tried first, the
-    others in turn on 404, and the one that answered is kept for the run."""
-
-    name = "stats_visitors"
-    plan_note = "one request more if stats/visitors answers 404"
-    method = "stats/visitors"
-    family = "customers"
-    since_version = "3.6"
-    fallback_methods: t.ClassVar[tuple[str, ...]] = (
-        "customers/unique_visitors",
-        "stats/unique_visitors",
-    )
-
-    @property
-    def path(self) -> str:  # type: ignore[override]
-        chosen = self._tap.__dict__.get("_visitors_method")
-        return "/" + (chosen or self.method)
-
-    def validate_response(self, response: t.Any) -> None:
-        if response.status_code == 404 and not self._tap.__dict__.get("_visitors_method"):
-            self.warn_lifecycle(response)
-            raise NotFoundError(self.response_error_message(response))
-        super().validate_response(response)
-
-    def fetch(self, window: Window, bounds: tuple[dt.datetime, dt.datetime]) -> t.Any:
-        if self._tap.__dict__.get("_visitors_method"):
-            return super().fetch(window, bounds)
-        body = self.request_body(window, bounds)
-        for method in (self.method, *self.fallback_methods):
-            try:
-                answer = self.send_json("POST", f"{self.url_base}/{method}", json=body)
-            except NotFoundError:
-                self.logger.warning("%s: %s answered 404", self.name, method)
-                continue
-            self._tap.__dict__["_visitors_method"] = method
-            self.logger.info("%s: %s answered; using it for this run", self.name, method)
-            return answer
-        tried = ", ".join((self.method, *self.fallback_methods))
-        msg = (
-            f"{self.vendor_name} answered 404 to each of {tried}: check `api_url` and `api_version`"
-        )
-        raise TapError(msg)
-
-    def rows(
-        self, body: dict[str, t.Any], window: Window, bounds: t.Any
-    ) -> Iterable[dict[str, t.Any]]:
-        summary = self.mapping(body.get("summary"), "a summary object")
-        return [{**self.base_row(window), **fill(summary, ("unique_visitors", "page_views"), ())}]
+def stream_class(report: Report) -> type[ReportStream]:
+    """The stream class of one report: its shape's generic class, named after it."""
+    notes = []
+    if report.paged:
+        notes.append("paged: one request a day per page, at least one")
+    if report.fallback_methods:
+        notes.append(f"one request more if {report.method} answers 404")
+    title = "".join(part.title() for part in report.name.split("_"))
+    namespace = {
+        "__module__": __name__,
+        "__doc__": f"The ``{report.method}`` report (see tap_livechat_reports.reports).",
+        "name": report.name,
+        "report": report,
+        "primary_keys": list(report.keys),
+        "plan_note": "; ".join(notes),
+    }
+    return type(f"{title}Stream", (SHAPES[report.shape],), namespace)
 
 
-class ChatsQueuedVisitorsLeftStream(WindowReportStream):
-    """Visitors who left the queue: a row per chat id, paged with ``page`` until
-    ``summary.total_pages``."""
-
-    name = "chats_queued_visitors_left"
-    plan_note = "paged: one request a day per page, at least one"
-    method = "chats/queued_visitors_left"
-    since_version = "3.6"
-    # A LiveChat chat keeps its ID across threads, so one chat can be queued (and leave)
-    # on several days: the day is part of what identifies a row.
-    primary_keys: t.ClassVar[list[str]] = ["window_start", "chat_id"]
-    max_pages = 10_000
-
-    def fetch(self, window: Window, bounds: tuple[dt.datetime, dt.datetime]) -> t.Any:
-        body = self.request_body(window, bounds)
-        first: dict[str, t.Any] | None = None
-        records: dict[str, t.Any] = {}
-        #: (the page's `total`, the number of records on the page)
-        totals: list[tuple[t.Any, int]] = []
-        page, total_pages = 1, 1
-        while page <= total_pages:
-            answer = self.send_json("POST", self.url_base + self.path, json={**body, "page": page})
-            if not isinstance(answer, dict):
-                raise self.malformed(answer, "a JSON object")
-            summary = self.mapping(answer.get("summary"), "a summary object")
-            total_pages = min(int(summary.get("total_pages") or 1), self.max_pages)
-            page_records = self.mapping(answer.get("records"), "an object of chats")
-            if first is None:
-                first = answer
-            records.update(page_records)
-            if not page_records:
-                break
-            totals.append((answer.get("total"), len(page_records)))
-            page += 1
-        assert first is not None
-        return {**first, "records": records, "total": self.day_total(first, totals)}
-
-    def day_total(self, first: dict[str, t.Any], totals: list[tuple[t.Any, int]]) -> t.Any:
-        """The day's ``total`` under either reading of a paged ``total``: the whole answer's
-        (the same on every page; page 1's is kept) or each page's own count, which shows
-        when every page's ``total`` equals its number of records over several pages (the
-        whole answer's cannot: page 1 is full and more pages follow): they add up."""
-        if len(totals) > 1 and all(
-            isinstance(n, int) and not isinstance(n, bool) and n == count for n, count in totals
-        ):
-            return sum(count for _, count in totals)
-        return first.get("total")
-
-    def rows(
-        self, body: dict[str, t.Any], window: Window, bounds: t.Any
-    ) -> Iterable[dict[str, t.Any]]:
-        base = self.base_row(window)
-        summary = self.mapping(body.get("summary"), "a summary object")
-        base["window_total"] = body.get("total")
-        base["summary_left_without_details"] = summary.get("left_without_details", 0)
-        rows = []
-        for chat_id, record in self.mapping(body.get("records"), "an object of chats").items():
-            record = self.mapping(record, "a chat object")
-            visitor = self.mapping(record.get("visitor"), "a visitor object")
-            queue = self.mapping(record.get("queue"), "a queue object")
-            rows.append(
-                {
-                    **base,
-                    "chat_id": str(chat_id),
-                    "visitor_id": visitor.get("id"),
-                    "visitor_ip": visitor.get("ip"),
-                    "queue_duration": queue.get("duration"),
-                    "queue_group": queue.get("group"),
-                    "queue_start_date": queue.get("start_date"),
-                }
-            )
-        return rows
-
-
-STREAMS: list[type[ReportStream]] = [
-    ChatsDurationStream,
-    ChatsTagsStream,
-    ChatsTotalChatsStream,
-    ChatsRatingsStream,
-    ChatsRankingStream,
-    ChatsEngagementStream,
-    ChatsGreetingsConversionStream,
-    ChatsFormsStream,
-    ChatsResponseTimeStream,
-    ChatsFirstResponseTimeStream,
-    AgentsAvailabilityStream,
-    AgentsPerformanceStream,
-    TagsChatUsageStream,
-    StatsVisitorsStream,
-    ChatsGroupsStream,
-    ChatsQueuedVisitorsStream,
-    ChatsQueuedVisitorsLeftStream,
-]
+STREAMS: list[type[ReportStream]] = [stream_class(report) for report in REPORTS]

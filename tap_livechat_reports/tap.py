@@ -8,7 +8,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_livechat_reports import streams
-from tap_livechat_reports.client import DEFAULT_API_URL, DEFAULT_API_VERSION
+from tap_livechat_reports.client import DEFAULT_API_URL, DEFAULT_API_VERSION, LiveChatRun
 from tapkit import Cost, KitTap, TapError, http_settings, run_cli, window_settings
 from tapkit.plan import StreamPlan, TapPlan
 
@@ -85,8 +85,14 @@ class TapLivechatReports(KitTap):
         *http_settings(max_requests=120, window_seconds=60),
     ).to_dict()
 
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        #: What this run learns once and every stream shares (how `filters.to` is read,
+        #: what was logged once); set before the SDK builds the streams.
+        self.run = LiveChatRun()
+        super().__init__(*args, **kwargs)
+
     def discover_streams(self) -> list[t.Any]:
-        return [cls(tap=self) for cls in streams.STREAMS]
+        return [cls(tap=self, run=self.run) for cls in streams.STREAMS]
 
     def plan_overhead(self, plan: TapPlan) -> dict[str, StreamPlan]:
         """The one request per run that reads how the API takes ``filters.to``, sent
