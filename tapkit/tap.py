@@ -7,13 +7,14 @@ import argparse
 import datetime as dt
 import json
 import logging
-import numbers
+import re
 import signal
 import sys
 import threading
 import typing as t
 from urllib.parse import urlparse
 
+import jsonschema
 import requests
 from singer_sdk import Tap
 from singer_sdk import typing as th
@@ -81,7 +82,7 @@ def window_settings(*, default_lookback_days: int = 1) -> list[th.Property]:
         ),
         th.Property(
             "lookback_days",
-            th.IntegerType,
+            th.IntegerType(minimum=0),
             default=default_lookback_days,
             title="Lookback days",
             description="Days before the bookmark fetched again on each run (late changes).",
@@ -102,14 +103,14 @@ def http_settings(
     return [
         th.Property(
             "rate_limit_max_requests",
-            th.IntegerType,
+            th.IntegerType(exclusive_minimum=0),
             default=max_requests,
             title="Rate limit: requests",
             description="Requests allowed per rate-limit window, per credential.",
         ),
         th.Property(
             "rate_limit_window_seconds",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0),
             default=window_seconds,
             title="Rate limit: window (s)",
             description="Length of the rate-limit window in seconds.",
@@ -127,7 +128,7 @@ def http_settings(
         ),
         th.Property(
             "max_retries",
-            th.IntegerType,
+            th.IntegerType(minimum=0),
             default=max_retries,
             title="Max retries",
             description="Retries of a 5xx, timeout or dropped connection before failing.",
@@ -148,7 +149,7 @@ def http_settings(
         ),
         th.Property(
             "max_rate_limit_retries",
-            th.IntegerType,
+            th.IntegerType(minimum=0),
             default=30,
             title="Max 429 retries",
             description=(
@@ -159,19 +160,12 @@ def http_settings(
         ),
         th.Property(
             "request_timeout_seconds",
-            th.IntegerType,
+            th.IntegerType(exclusive_minimum=0),
             default=60,
             title="Request timeout (s)",
             description="Seconds to wait for a response before retrying.",
         ),
     ]
-
-
-def _as_number(value: t.Any) -> float | None:
-    """Numbers from JSON config files arrive as int, float or Decimal."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Number):
-        return None
-    return float(value)  # type: ignore[arg-type]
 
 
 def _check_url(config: t.Mapping[str, t.Any], key: str, errors: list[str]) -> None:
@@ -188,6 +182,37 @@ def bookmark_error(stream: str, value: t.Any) -> StateError:
         f"State for stream '{stream}' has bookmark {value!r}, which is not a date-time. "
         "Clear it with `meltano state clear <state_id>` (or fix the state file) and run again."
     )
+
+
+def settings_errors(schema: t.Mapping[str, t.Any], settings: t.Mapping[str, t.Any]) -> list[str]:
+    """What the settings' JSON schema finds wrong, one line per problem, each starting
+    with the setting's name and saying what to set (the keywords ``minimum``,
+    ``exclusiveMinimum``, ``maximum``, ``pattern``, ``enum``, ``type``, ``required``)."""
+    validator = jsonschema.Draft7Validator(schema)
+    errors = sorted(validator.iter_errors(dict(settings)), key=lambda e: list(e.path))
+    return [_settings_error_line(error) for error in errors]
+
+
+def _settings_error_line(error: jsonschema.ValidationError) -> str:
+    name = ".".join(str(part) for part in error.path)
+    value, rule, kind = error.instance, error.validator_value, error.validator
+    if kind == "required":
+        missing = re.match(r"'([^']+)'", error.message)
+        return f"{missing.group(1) if missing else error.message}: missing (required)"
+    text = {
+        "minimum": f"must be {rule} or more, got {value}",
+        "exclusiveMinimum": f"must be greater than {rule}, got {value}",
+        "maximum": f"must be {rule} or less, got {value}",
+        "exclusiveMaximum": f"must be less than {rule}, got {value}",
+        "pattern": f"{value!r} is not of the expected form (regular expression {rule})",
+        "enum": f"must be one of {', '.join(map(str, rule or []))}; got {value!r}",
+        "type": f"must be of type {' or '.join(map(str, _as_list(rule)))}, got {value!r}",
+    }.get(str(kind), error.message)
+    return f"{name or 'settings'}: {text}"
+
+
+def _as_list(value: t.Any) -> list[t.Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 class KitTap(Tap):
@@ -223,18 +248,6 @@ class KitTap(Tap):
             errors.append(
                 f"end_date: {config['end_date']} is before start_date {config['start_date']}"
             )
-        for key in ("lookback_days", "max_retries", "max_rate_limit_retries"):
-            value = _as_number(config.get(key))
-            if value is not None and value < 0:
-                errors.append(f"{key}: must be 0 or more, got {value}")
-        for key in (
-            "rate_limit_max_requests",
-            "rate_limit_window_seconds",
-            "request_timeout_seconds",
-        ):
-            value = _as_number(config.get(key))
-            if value is not None and value <= 0:
-                errors.append(f"{key}: must be greater than 0, got {value}")
         for key in self.url_settings:
             _check_url(config, key, errors)
         return errors
@@ -251,6 +264,12 @@ class KitTap(Tap):
         self.run_context = RunContext(settings_to_check=validate_config)
         settings = self.read_settings(config, parse_env_config=parse_env_config)
         _LAST_CONFIG[self.name] = dict(settings)
+        if validate_config:
+            # Checked here, before the SDK's own check of the same schema, so that each
+            # message starts with the setting it is about (the SDK's ends with it).
+            errors = settings_errors(self.config_jsonschema, settings)
+            if errors:
+                raise ConfigValidationError("Config validation failed", errors=errors)
         super().__init__(
             config=settings, parse_env_config=False, validate_config=validate_config, **kwargs
         )

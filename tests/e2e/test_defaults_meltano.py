@@ -22,21 +22,21 @@ def bare_env(tmp_path, extra: dict[str, str] | None = None) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("tap", "extra", "missing"),
     [
-        ("tap-lexer-activity", {}, "'api_token' is a required property"),
+        ("tap-lexer-activity", {}, "api_token: missing (required)"),
         (
             "tap-lexer-activity",
             {"TAP_LEXER_ACTIVITY_API_TOKEN": "not-a-real-token"},
-            "'start_date' is a required property",
+            "start_date: missing (required)",
         ),
-        ("tap-livechat-reports", {}, "'start_date' is a required property"),
+        ("tap-livechat-reports", {}, "start_date: missing (required)"),
         (
             "tap-livechat-reports",
             {"TAP_LIVECHAT_REPORTS_START_DATE": "2026-11-01"},
             "personal_access_token / access_token: no credential; set account_id + "
             "personal_access_token (PAT) or access_token (OAuth)",
         ),
-        ("tap-analytics", {}, "'api_token' is a required property"),
-        ("tap-agentactivity", {}, "'account_id' is a required property"),
+        ("tap-analytics", {}, "api_token: missing (required)"),
+        ("tap-agentactivity", {}, "account_id: missing (required)"),
     ],
 )
 def test_bare_run_names_the_missing_setting(tmp_path, tap, extra, missing) -> None:
