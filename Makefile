@@ -21,18 +21,20 @@ setup: $(BIN)/.installed
 demo: setup
 	$(BIN)/python scripts/demo.py --warehouse $(WAREHOUSE)
 
-## test: the whole offline suite (unit, sandbox, Meltano end to end, Postgres)
+## test: the whole offline suite (unit, sandbox, Meltano end to end, Postgres) in a random
+## order (pytest-randomly; the seed is printed, `make test SEED=N` replays it) on
+## TEST_WORKERS pytest-xdist workers (`TEST_WORKERS=0`: one process)
+TEST_WORKERS ?= 4
+XDIST := $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadgroup)
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(if $(SEED),--randomly-seed=$(SEED)) $(PYTEST_ARGS)
 
-## test-random: the same suite in a random order (pytest-randomly; the seed is printed,
-## `make test-random SEED=N` replays it)
-test-random: setup
-	$(BIN)/python -m pytest -p randomly $(if $(SEED),--randomly-seed=$(SEED)) $(PYTEST_ARGS)
+## test-random: the same as `make test` (kept for old habits)
+test-random: test
 
 ## test-full: also the long loops (kill points, full fault matrix)
 test-full: setup
-	RUN_SLOW=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+	RUN_SLOW=1 $(BIN)/python -m pytest $(XDIST) $(if $(SEED),--randomly-seed=$(SEED)) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

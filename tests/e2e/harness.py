@@ -164,14 +164,38 @@ def meltano(
 
 
 _installed: set[str] = set()
+#: Set by tests/conftest.py once per session (xdist workers inherit it): the file that lists
+#: the plugins this session has installed, next to the lock that serialises installs.
+INSTALLED_FILE_ENV = "TESTS_MELTANO_INSTALLED_FILE"
 
 
 def ensure_installed(*plugins: str) -> None:
-    """`meltano install` the plugins once per test session (it is idempotent)."""
+    """`meltano install` the plugins once per test session, whichever folder runs first.
+
+    Installs go into the project's own ``.meltano`` (shared by every test through
+    symlinks). Across xdist workers they are serialised by a file lock and recorded in a
+    file of the session, so no worker reinstalls a plugin (pip reinstalls the editable
+    taps) while another worker runs it."""
     missing = [p for p in plugins if p not in _installed]
-    if missing:
+    if not missing:
+        return
+    listing = os.environ.get(INSTALLED_FILE_ENV)
+    if not listing:  # the harness used outside pytest
         meltano("install", *missing, env=base_env(), timeout=900)
         _installed.update(missing)
+        return
+    import fcntl
+
+    with open(listing + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = Path(listing)
+        done = set(path.read_text().split()) if path.exists() else set()
+        todo = [p for p in missing if p not in done]
+        if todo:
+            meltano("install", *todo, env=base_env(), timeout=900)
+            with path.open("a") as fh:
+                fh.write("".join(f"{p}\n" for p in todo))
+    _installed.update(missing)
 
 
 def state_suffix() -> str:

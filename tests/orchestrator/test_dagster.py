@@ -88,27 +88,16 @@ def dixa_url(dixa_app: GatedDixa) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def plugins_installed(project: MeltanoProject) -> None:
-    """The job's plugins installed in the project itself (a fresh clone has none). Tests
-    must not let Meltano install them through the symlinks of ``isolated``: the virtualenvs
-    would then point into the test's temporary directory."""
+    """The job's plugins installed in the project itself (a fresh clone has none), once per
+    session and never while another xdist worker runs them (the e2e harness's install).
+    Tests must not let Meltano install them through the symlinks of ``isolated``: the
+    virtualenvs would then point into the test's temporary directory."""
+    from tests.e2e.harness import ensure_installed
+
     (task,) = project.job(JOB).tasks
-    sys_dir = PROJECT_ROOT / ".meltano"
     # Blocks that are neither tap nor target are utilities (`dbt-duckdb:build`: plugin:command).
     utilities = [b.split(":")[0] for b in task.blocks if b not in task.extractors + task.loaders]
-    wanted = (
-        [(sys_dir / "extractors" / name / "venv") for name in task.extractors]
-        + [(sys_dir / "loaders" / name / "venv") for name in task.loaders]
-        + [(sys_dir / "utilities" / name / "venv") for name in utilities]
-    )
-    if all(path.is_dir() for path in wanted):
-        return
-    subprocess.run(
-        [find_meltano(), "install", *task.extractors, *task.loaders, *utilities],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "NO_COLOR": "1"},
-        capture_output=True,
-        check=True,
-    )
+    ensure_installed(*task.extractors, *task.loaders, *utilities)
 
 
 @pytest.fixture

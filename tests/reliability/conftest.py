@@ -1,4 +1,6 @@
-"""Fixtures of the reliability suite and the closing summary of its figures."""
+"""Fixtures of the reliability suite. Its ledger session and the closing summary of its
+figures are hooks of tests/conftest.py: under pytest-xdist only the controller prints the
+summary, and the controller loads no conftest below tests/."""
 
 from __future__ import annotations
 
@@ -7,25 +9,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from .harness import Served, ledger_dir, served, start_session
+from .harness import Served, served
 from .profiles import PROFILES, Profile
-from .report import summary_lines
+from .warehouse import drop_database
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # A historic hook: it runs when this conftest registers, before any test of the
-    # session (in the controller, not in xdist workers, which only append).
-    if not hasattr(config, "workerinput"):
-        start_session()
-
-
-def pytest_terminal_summary(terminalreporter: t.Any) -> None:
-    folder = ledger_dir()
-    if not any(folder.glob("ledger-*.jsonl")):
-        return
-    terminalreporter.section("reliability figures")
-    for line in summary_lines(folder):
-        terminalreporter.write_line(line)
+@pytest.fixture(scope="session", autouse=True)
+def _private_postgres_database() -> Iterator[None]:
+    """The kill tests' Postgres database is this session's own (warehouse.PG): created on
+    first use, dropped here."""
+    yield
+    drop_database()
 
 
 @pytest.fixture(params=sorted(PROFILES), ids=sorted(PROFILES))

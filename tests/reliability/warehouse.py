@@ -27,13 +27,13 @@ from .harness import ROOT, VOLATILE
 from .profiles import Profile
 
 MELTANO = str(ROOT / ".venv" / "bin" / "meltano")
-PG: dict[str, t.Any] = {
-    "host": "127.0.0.1",
-    "port": 5432,
-    "user": "postgres",
-    "dbname": "warehouse",
-}
+SERVER: dict[str, t.Any] = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+#: This process's own database (one per pytest session or xdist worker), created on first
+#: use and dropped at the session's end (conftest): the kill tests never depend on a
+#: `warehouse` database that `make demo` or another folder happened to leave behind.
+PG: dict[str, t.Any] = {**SERVER, "dbname": f"reliability_{uuid.uuid4().hex[:10]}"}
 RUN_TIMEOUT = 300
+_created: list[str] = []
 
 
 def free_port() -> int:
@@ -43,13 +43,37 @@ def free_port() -> int:
 
 
 def postgres_available() -> bool:
+    """A server answers on SERVER; this process's database exists on it (created here)."""
     try:
         import psycopg2
 
-        psycopg2.connect(connect_timeout=2, **PG).close()
+        admin = psycopg2.connect(dbname="postgres", connect_timeout=2, **SERVER)
     except Exception:
         return False
+    try:
+        if not _created:
+            admin.autocommit = True
+            with admin.cursor() as cur:
+                cur.execute(f'create database "{PG["dbname"]}"')
+            _created.append(PG["dbname"])
+    finally:
+        admin.close()
     return True
+
+
+def drop_database() -> None:
+    """Drop this process's database if it was created (end of the session)."""
+    if not _created:
+        return
+    import psycopg2
+
+    admin = psycopg2.connect(dbname="postgres", connect_timeout=5, **SERVER)
+    try:
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{_created.pop()}" with (force)')
+    finally:
+        admin.close()
 
 
 @dataclass

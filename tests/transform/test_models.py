@@ -16,6 +16,8 @@ from scripts.warehouse import AGENT_DAY_COLUMNS, agent_day_rows
 from tests.e2e import harness as h
 from tests.transform.conftest import Warehouse
 
+# One xdist worker runs them all (tests/conftest.py SHARED_SESSION_FIXTURES): the loaded
+# warehouses are session fixtures, built once per worker that asks for them.
 pytestmark = pytest.mark.e2e
 
 PLATFORMS = {"livechat", "lexer", "dixa", "liveperson"}
