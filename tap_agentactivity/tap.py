@@ -78,7 +78,7 @@ class TapAgentActivity(KitTap):
         ),
         th.Property(
             "lookback_minutes",
-            th.IntegerType,
+            th.IntegerType(minimum=0, maximum=MAX_TIMEFRAME_MINUTES),
             default=5,
             title="Lookback (minutes)",
             description="Minutes before the bookmark fetched again each run (the API refreshes every ~10 s).",
@@ -141,11 +141,6 @@ class TapAgentActivity(KitTap):
         if agents is not None and not AGENT_IDS.match(str(agents).replace(" ", "")):
             errors.append(
                 "agent_ids: must be `all` or comma separated numeric agent ids, e.g. 2152260212,2152260213"
-            )
-        lookback = cfg.get("lookback_minutes")
-        if isinstance(lookback, int) and not 0 <= lookback <= MAX_TIMEFRAME_MINUTES:
-            errors.append(
-                f"lookback_minutes: must be between 0 and {MAX_TIMEFRAME_MINUTES}, got {lookback}"
             )
         return errors
 

@@ -5,7 +5,6 @@ setting (``export_window_days``, ``export_poll_interval_seconds``,
 from __future__ import annotations
 
 import json
-import math
 import typing as t
 from dataclasses import dataclass, field
 
@@ -29,44 +28,23 @@ class ExportSettings:
     id_columns: t.Mapping[str, str] = field(default_factory=dict)
 
 
-def _number(value: t.Any) -> float | None:
-    """A setting's numeric value (JSON config numbers may arrive as Decimal or text)."""
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
+def _number(value: t.Any, default: float) -> float:
+    """A setting's numeric value (JSON config numbers may arrive as Decimal or text); its
+    range is the settings schema's to check (``minimum``/``maximum`` in the tap)."""
+    return float(default if value is None else value)
 
 
 def export_settings(config: t.Mapping[str, t.Any]) -> ExportSettings:
-    """The export settings, checked; each error names its setting."""
-    errors = []
-    raw = config.get("export_window_days")
-    window = _number(DEFAULT_WINDOW_DAYS if raw is None else raw)
-    if window is None or not window.is_integer() or not 1 <= window <= MAX_WINDOW_DAYS:
-        errors.append(
-            f"export_window_days: must be a whole number of days from 1 to {MAX_WINDOW_DAYS} "
-            f"(the API refuses ranges over 12 months), got {raw}"
-        )
-    values = {}
-    for key, default in (
-        ("export_poll_interval_seconds", DEFAULT_POLL_INTERVAL),
-        ("export_timeout_seconds", DEFAULT_TIMEOUT),
-    ):
-        raw = config.get(key)
-        value = _number(default if raw is None else raw)
-        if value is None or value <= 0:
-            errors.append(f"{key}: must be a number of seconds greater than 0, got {raw}")
-        values[key] = value or 0.0
+    """The export settings, read (ranges are checked by the settings' JSON schema before
+    the tap starts); a malformed ``export_id_columns`` names the setting."""
+    errors: list[str] = []
     id_columns = id_columns_setting(config.get(ID_SETTING), errors)
     if errors:
         raise TapError("; ".join(errors))
     return ExportSettings(
-        int(window or DEFAULT_WINDOW_DAYS),
-        values["export_poll_interval_seconds"],
-        values["export_timeout_seconds"],
+        int(_number(config.get("export_window_days"), DEFAULT_WINDOW_DAYS)),
+        _number(config.get("export_poll_interval_seconds"), DEFAULT_POLL_INTERVAL),
+        _number(config.get("export_timeout_seconds"), DEFAULT_TIMEOUT),
         id_columns,
     )
 

@@ -7,7 +7,7 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_lexer_activity import exports, streams
-from tap_lexer_activity.export_settings import export_settings
+from tap_lexer_activity.export_settings import MAX_WINDOW_DAYS, export_settings
 from tap_lexer_activity.run import END_BOUND_READINGS, LexerRun
 from tapkit import KitTap, TapError, http_settings, run_cli, window_settings
 
@@ -46,7 +46,8 @@ class TapLexerActivity(KitTap):
         ),
         th.Property(
             "nps_form_ids",
-            th.ArrayType(th.IntegerType),
+            th.ArrayType(th.IntegerType(exclusive_minimum=0)),
+            examples=[[55, 56]],
             title="NPS form ids",
             description="NPS forms to report on. Default: every form with nps = true.",
         ),
@@ -72,21 +73,21 @@ class TapLexerActivity(KitTap):
         ),
         th.Property(
             "export_window_days",
-            th.IntegerType,
+            th.IntegerType(minimum=1, maximum=MAX_WINDOW_DAYS),
             default=7,
             title="Export window (days)",
             description="Days per CSV export job (1 to 365: the API caps a range at 12 months).",
         ),
         th.Property(
             "export_poll_interval_seconds",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0),
             default=5,
             title="Export poll interval (s)",
             description="First wait between export status checks; later waits grow x1.5 up to 60 s.",
         ),
         th.Property(
             "export_timeout_seconds",
-            th.NumberType,
+            th.NumberType(exclusive_minimum=0),
             default=1800,
             title="Export timeout (s)",
             description="Longest wait for one export job before the run fails naming its token.",
@@ -128,9 +129,6 @@ class TapLexerActivity(KitTap):
             export_settings(self.config)
         except TapError as exc:
             errors.extend(str(exc).split("; "))
-        ids = self.config.get("nps_form_ids")
-        if ids is not None and not all(isinstance(x, int) and x > 0 for x in ids):
-            errors.append("nps_form_ids: must be a list of positive form ids, e.g. [55, 56]")
         return errors
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import typing as t
 
 from singer_sdk import typing as th
@@ -51,7 +50,8 @@ class TapLivechatReports(KitTap):
         ),
         th.Property(
             "api_version",
-            th.StringType,
+            th.StringType(pattern=r"^\d+\.\d+$"),
+            examples=["3.6"],
             default=DEFAULT_API_VERSION,
             title="API version",
             description="Reports API version in the path. Legacy/Deprecation headers are logged.",
@@ -66,19 +66,21 @@ class TapLivechatReports(KitTap):
         ),
         th.Property(
             "group_ids",
-            th.ArrayType(th.IntegerType),
+            th.ArrayType(th.IntegerType(minimum=0)),
             title="Group IDs",
             description="Only chats/agents of these groups (filters.groups.values).",
         ),
         th.Property(
             "agent_ids",
-            th.ArrayType(th.StringType),
+            th.ArrayType(th.StringType(pattern=r"\S")),
+            examples=[["agent@example.com"]],
             title="Agent IDs",
             description="Only these agents (logins, e.g. emails) (filters.agents.values).",
         ),
         th.Property(
             "tags",
-            th.ArrayType(th.StringType),
+            th.ArrayType(th.StringType(pattern=r"\S")),
+            examples=[["sales"]],
             title="Tags",
             description="Only chats with one of these tags (filters.tags.values).",
         ),
@@ -132,16 +134,6 @@ class TapLivechatReports(KitTap):
                 "personal_access_token / access_token: no credential; set account_id + "
                 "personal_access_token (PAT) or access_token (OAuth)"
             )
-        version = config.get("api_version")
-        if version is not None and not re.fullmatch(r"\d+\.\d+", str(version)):
-            errors.append(f"api_version: '{version}' is not a version like 3.6")
-        groups = config.get("group_ids")
-        if groups is not None and not all(isinstance(g, int) and g >= 0 for g in groups):
-            errors.append("group_ids: must be a list of group ids (integers >= 0), e.g. [0, 42]")
-        for key in ("agent_ids", "tags"):
-            values = config.get(key)
-            if values is not None and not all(isinstance(v, str) and v.strip() for v in values):
-                errors.append(f"{key}: must be a list of non-empty strings")
         return errors
 
 

@@ -189,26 +189,45 @@ def settings_errors(schema: t.Mapping[str, t.Any], settings: t.Mapping[str, t.An
     with the setting's name and saying what to set (the keywords ``minimum``,
     ``exclusiveMinimum``, ``maximum``, ``pattern``, ``enum``, ``type``, ``required``)."""
     validator = jsonschema.Draft7Validator(schema)
-    errors = sorted(validator.iter_errors(dict(settings)), key=lambda e: list(e.path))
-    return [_settings_error_line(error) for error in errors]
+    errors = sorted(validator.iter_errors(dict(settings)), key=lambda e: [str(p) for p in e.path])
+    properties = schema.get("properties") or {}
+    return [_settings_error_line(error, properties) for error in errors]
 
 
-def _settings_error_line(error: jsonschema.ValidationError) -> str:
-    name = ".".join(str(part) for part in error.path)
+def _settings_error_line(
+    error: jsonschema.ValidationError, properties: t.Mapping[str, t.Any]
+) -> str:
+    path = list(error.path)
+    name = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+    name = name.lstrip(".")
     value, rule, kind = error.instance, error.validator_value, error.validator
     if kind == "required":
         missing = re.match(r"'([^']+)'", error.message)
         return f"{missing.group(1) if missing else error.message}: missing (required)"
-    text = {
-        "minimum": f"must be {rule} or more, got {value}",
-        "exclusiveMinimum": f"must be greater than {rule}, got {value}",
-        "maximum": f"must be {rule} or less, got {value}",
-        "exclusiveMaximum": f"must be less than {rule}, got {value}",
-        "pattern": f"{value!r} is not of the expected form (regular expression {rule})",
-        "enum": f"must be one of {', '.join(map(str, rule or []))}; got {value!r}",
-        "type": f"must be of type {' or '.join(map(str, _as_list(rule)))}, got {value!r}",
-    }.get(str(kind), error.message)
-    return f"{name or 'settings'}: {text}"
+    setting = properties.get(path[0], {}) if path else {}
+    examples = setting.get("examples") if isinstance(setting, dict) else None
+    if kind == "pattern" and examples:
+        return f"{name}: {value!r} is not of the expected form (e.g. {examples[0]})"
+    return f"{name or 'settings'}: {_rule_text(str(kind), rule, value, error.message)}"
+
+
+def _rule_text(kind: str, rule: t.Any, value: t.Any, fallback: str) -> str:
+    """What a broken JSON-schema keyword asks of a setting, in words."""
+    if kind == "minimum":
+        return f"must be {rule} or more, got {value}"
+    if kind == "exclusiveMinimum":
+        return f"must be greater than {rule}, got {value}"
+    if kind == "maximum":
+        return f"must be {rule} or less, got {value}"
+    if kind == "exclusiveMaximum":
+        return f"must be less than {rule}, got {value}"
+    if kind == "pattern":
+        return f"{value!r} is not of the expected form (regular expression {rule})"
+    if kind == "enum":
+        return f"must be one of {', '.join(map(str, _as_list(rule)))}; got {value!r}"
+    if kind == "type":
+        return f"must be of type {' or '.join(map(str, _as_list(rule)))}, got {value!r}"
+    return fallback
 
 
 def _as_list(value: t.Any) -> list[t.Any]:
