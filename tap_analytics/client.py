@@ -57,9 +57,20 @@ def next_page_key(payload: t.Any) -> str | None:
     return key if isinstance(key, str) and key else None
 
 
+class DecodedPage(requests.Response):
+    """A page whose body the kit's ``send_json`` has already decoded: the paginator reads
+    it through the Response interface without decoding a large page a second time."""
+
+    def __init__(self, payload: t.Any) -> None:
+        super().__init__()
+        self.payload = payload
+
+    def json(self, **kwargs: t.Any) -> t.Any:
+        return self.payload
+
+
 class PageKeyPaginator(BaseAPIPaginator[str | None]):
     """Dixa's opaque ``pageKey`` cursor. An empty page with a next key does not stop it.
-    It decodes each page once and keeps it in :attr:`payload` for the stream to read.
     A key handed back twice (not only twice in a row) ends the paging, and
     :attr:`loop_error` says so: the stream raises it once the page's rows are out."""
 
@@ -68,12 +79,10 @@ class PageKeyPaginator(BaseAPIPaginator[str | None]):
         self.what = what
         self.vendor = vendor
         self.seen: set[str] = set()
-        self.payload: t.Any = None
         self.loop_error: TapError | None = None
 
     def get_next(self, response: requests.Response) -> str | None:
-        self.payload = response.json()
-        key = next_page_key(self.payload)
+        key = next_page_key(response.json())
         if key is not None and key in self.seen:
             msg = f"{self.vendor} handed back a page key it had already given for {self.what}; stopping instead of looping"
             self.loop_error = TapError(msg)
@@ -161,10 +170,10 @@ class DixaStream(KitRESTStream):
             params: dict[str, t.Any] = {"pageLimit": self.page_limit}
             if paginator.current_value is not None:
                 params["pageKey"] = paginator.current_value
-            paginator.advance(self.send(method, url, params=params, json=body))
-            payload = paginator.payload
+            payload = self.send_json(method, url, params=params, json=body)
             if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
                 raise self.malformed(what, payload)
+            paginator.advance(DecodedPage(payload))
             yield payload["data"]
             if paginator.loop_error is not None:
                 raise paginator.loop_error
