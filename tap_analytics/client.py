@@ -1,14 +1,19 @@
-"""The Dixa base stream: base URL and analytics path, the raw ``Authorization`` header,
-the API's ``{"message": ...}`` errors, and the opaque ``pageKey`` paging loop."""
+"""The Dixa base stream: base URL and analytics path, the raw ``Authorization`` header
+(the SDK's API-key authenticator), the API's ``{"message": ...}`` errors, and the opaque
+``pageKey`` paging (the SDK's paginator, driven by :meth:`DixaStream.pages`)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import typing as t
 from collections.abc import Generator
 from urllib.parse import parse_qs, quote, urlparse
 
 import requests
 from singer_sdk import SchemaDirectory
+from singer_sdk.authenticators import APIKeyAuthenticator
+from singer_sdk.pagination import BaseAPIPaginator
 
 from tap_analytics import schemas
 from tapkit import KitRESTStream, TapError
@@ -19,13 +24,29 @@ DEFAULT_ANALYTICS_PATH = "/v1/analytics"
 DEFAULT_PAGE_LIMIT = 100
 
 
-def next_page_key(payload: dict[str, t.Any]) -> str | None:
+def rfc3339(moment: dt.datetime) -> str:
+    """UTC with ``Z``: the only offset Dixa's own examples use."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def instant(moment: dt.datetime) -> str:
+    """UTC with ``Z``, to the millisecond (or microsecond) when the instant has one."""
+    utc = moment.astimezone(dt.UTC)
+    if not utc.microsecond:
+        return rfc3339(utc)
+    spec = "milliseconds" if utc.microsecond % 1000 == 0 else "microseconds"
+    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+
+
+def next_page_key(payload: t.Any) -> str | None:
     """The opaque key of the next page, taken verbatim from the response, or None.
 
     The schema documents ``meta.next`` (a URL whose query carries ``pageKey``, absent on
     the last page); Dixa's own MCP client reads a top-level ``pageKey``: both are read,
     neither is ever built or edited.
     """
+    if not isinstance(payload, dict):
+        return None
     meta = payload.get("meta")
     if isinstance(meta, dict) and isinstance(meta.get("next"), str) and meta["next"]:
         query = parse_qs(urlparse(meta["next"].rstrip(":")).query)
@@ -34,6 +55,41 @@ def next_page_key(payload: dict[str, t.Any]) -> str | None:
             return keys[0]
     key = payload.get("pageKey")
     return key if isinstance(key, str) and key else None
+
+
+class DecodedPage(requests.Response):
+    """A page whose body the kit's ``send_json`` has already decoded: the paginator reads
+    it through the Response interface without decoding a large page a second time."""
+
+    def __init__(self, payload: t.Any) -> None:
+        super().__init__()
+        self.payload = payload
+
+    def json(self, **kwargs: t.Any) -> t.Any:
+        return self.payload
+
+
+class PageKeyPaginator(BaseAPIPaginator[str | None]):
+    """Dixa's opaque ``pageKey`` cursor. An empty page with a next key does not stop it.
+    A key handed back twice (not only twice in a row) ends the paging, and
+    :attr:`loop_error` says so: the stream raises it once the page's rows are out."""
+
+    def __init__(self, what: str, vendor: str) -> None:
+        super().__init__(None)
+        self.what = what
+        self.vendor = vendor
+        self.seen: set[str] = set()
+        self.loop_error: TapError | None = None
+
+    def get_next(self, response: requests.Response) -> str | None:
+        key = next_page_key(response.json())
+        if key is not None and key in self.seen:
+            msg = f"{self.vendor} handed back a page key it had already given for {self.what}; stopping instead of looping"
+            self.loop_error = TapError(msg)
+            return None
+        if key is not None:
+            self.seen.add(key)
+        return key
 
 
 class DixaStream(KitRESTStream):
@@ -56,14 +112,14 @@ class DixaStream(KitRESTStream):
     def analytics_url(self, *parts: str) -> str:
         return "/".join([self.analytics_base, *(quote(p, safe="") for p in parts)])
 
+    @functools.cached_property
+    def authenticator(self) -> APIKeyAuthenticator:
+        # The raw token, as Dixa's docs and clients send it (no "Bearer ").
+        return APIKeyAuthenticator(key="Authorization", value=str(self.config["api_token"]))
+
     @property
     def http_headers(self) -> dict[str, str]:
-        # The raw token, as Dixa's docs and clients send it (no "Bearer ").
-        return {
-            "Authorization": str(self.config["api_token"]),
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
+        return {"Content-Type": "application/json", "Accept": "application/json"}
 
     @property
     def page_limit(self) -> int:
@@ -96,26 +152,28 @@ class DixaStream(KitRESTStream):
             "give an object with `data`; the tap stops rather than load partial data"
         )
 
+    def get_new_paginator(self, what: str = "a request") -> PageKeyPaginator:
+        return PageKeyPaginator(what, self.vendor_name)
+
     def pages(
         self, method: str, url: str, *, body: t.Any = None, what: str = "a request"
     ) -> Generator[list[dict[str, t.Any]], None, None]:
         """Every page of a paged endpoint, in order, each fetched exactly once.
 
         The next page is asked with the same method and body plus the ``pageKey`` the
-        previous page handed back; an empty page with a next key does not stop the loop.
+        previous page handed back. The kit's own loop sends (windows, catalogues and
+        probes all need the first page alone at times), so the SDK's paginator is driven
+        through its public ``advance``/``finished``/``current_value``.
         """
-        params: dict[str, t.Any] = {"pageLimit": self.page_limit}
-        seen: set[str] = set()
-        while True:
+        paginator = self.get_new_paginator(what)
+        while not paginator.finished:
+            params: dict[str, t.Any] = {"pageLimit": self.page_limit}
+            if paginator.current_value is not None:
+                params["pageKey"] = paginator.current_value
             payload = self.send_json(method, url, params=params, json=body)
             if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
                 raise self.malformed(what, payload)
+            paginator.advance(DecodedPage(payload))
             yield payload["data"]
-            key = next_page_key(payload)
-            if key is None:
-                return
-            if key in seen:
-                msg = f"{self.vendor_name} handed back a page key it had already given for {what}; stopping instead of looping"
-                raise TapError(msg)
-            seen.add(key)
-            params = {"pageLimit": self.page_limit, "pageKey": key}
+            if paginator.loop_error is not None:
+                raise paginator.loop_error

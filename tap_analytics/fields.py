@@ -25,7 +25,7 @@ import re
 import typing as t
 
 from tapkit.errors import TapError
-from tapkit.schema import DELETED_AT, DELETED_AT_SCHEMA
+from tapkit.schema import DELETED_AT, DELETED_AT_SCHEMA, WINDOW_COLUMNS, kit_properties
 
 #: ``_type`` -> JSON schema of the unwrapped value (API-FACTS §2.4).
 FIELD_TYPES: dict[str, dict[str, t.Any]] = {
@@ -52,22 +52,8 @@ RECORD_KEY = "record_key"
 #: Columns every record stream has (a field with one of these names gets ``_field``).
 FIXED_COLUMNS: dict[str, dict[str, t.Any]] = {
     "record_id": {"type": ["string"], "description": "The Dixa record id of this stream."},
-    "window_start": {
-        "type": ["string"],
-        "format": "date-time",
-        "description": "Start of the day window (UTC instant of local midnight).",
-    },
-    "window_end": {
-        "type": ["string"],
-        "format": "date-time",
-        "description": "End of the day window, exclusive.",
-    },
-    "window_date": {
-        "type": ["string"],
-        "format": "date",
-        "description": "Local date of the window.",
-    },
-    "timezone": {"type": ["string"], "description": "IANA timezone the window and request used."},
+    # The window a row was fetched in: the kit's own columns (tapkit.schema).
+    **kit_properties(WINDOW_COLUMNS),
     "primary_timestamp": {
         "type": ["string", "null"],
         "format": "date-time",

@@ -13,8 +13,10 @@ import datetime as dt
 import typing as t
 from collections.abc import Iterable, Iterator
 
-from tap_analytics.client import SCHEMAS, DixaStream
+from tap_analytics.catalogue import Catalogue
+from tap_analytics.client import SCHEMAS, DixaStream, instant, rfc3339
 from tap_analytics.fields import RECORD_KEY, RowBuilder, canonical
+from tap_analytics.table import FIXED, RECORDS, Report
 from tapkit import (
     DateWindowStream,
     FatalRequestError,
@@ -26,33 +28,30 @@ from tapkit import (
 from tapkit.schema import DELETED_AT
 from tapkit.windows import parse_datetime
 
-if t.TYPE_CHECKING:
-    from tap_analytics.tap import TapAnalytics
-
-
-def rfc3339(moment: dt.datetime) -> str:
-    """UTC with ``Z``: the only offset Dixa's own examples use."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def instant(moment: dt.datetime) -> str:
-    """UTC with ``Z``, to the millisecond (or microsecond) when the instant has one."""
-    utc = moment.astimezone(dt.UTC)
-    if not utc.microsecond:
-        return rfc3339(utc)
-    spec = "milliseconds" if utc.microsecond % 1000 == 0 else "microseconds"
-    return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
-
-
 #: The last instant before a local midnight at the resolution of the docs' timestamps
 #: (``2023-04-21T10:23:14.293Z``: milliseconds).
 LAST_MILLISECOND = dt.timedelta(milliseconds=1)
 
 
 class AnalyticsStream(DixaStream):
-    @property
-    def analytics_tap(self) -> TapAnalytics:
-        return t.cast("TapAnalytics", self._tap)
+    """A stream of the table (:mod:`table`): name, request, keys and replication key come
+    from its row; the catalogue is the run's one :class:`Catalogue`."""
+
+    def __init__(
+        self,
+        tap: t.Any,
+        catalogue: Catalogue,
+        report: Report,
+        *,
+        name: str | None = None,
+        schema: dict[str, t.Any] | None = None,
+    ) -> None:
+        super().__init__(tap=tap, name=name or report.name, schema=schema)
+        self.catalogue = catalogue
+        self.report = report
+        self.path = report.path
+        self.primary_keys = list(report.keys)
+        self.replication_key = report.replication_key  # type: ignore[assignment]
 
 
 # -- catalogues --------------------------------------------------------------------------
@@ -69,7 +68,7 @@ class ListingStream(AnalyticsStream):
     later listing no longer has one, emits it as a deleted row (``_sdc_deleted_at``),
     as the kit does for report windows."""
 
-    replication_key = None
+    schema = KitStreamSchema(SCHEMAS)
     #: The kit's schema adds ``_sdc_deleted_at`` to streams that emit deleted rows.
     may_emit_deleted_rows = True
 
@@ -106,38 +105,17 @@ class ListingStream(AnalyticsStream):
 
 
 class CatalogueStream(ListingStream):
-    """A GET catalogue, every page; full table, key ``id``."""
-
-    primary_keys: t.ClassVar[list[str]] = ["id"]
-    schema = KitStreamSchema(SCHEMAS)
-    catalogue: t.ClassVar[str]
+    """A GET catalogue (``report.source``: metrics or records), every page."""
 
     def listing(self) -> Iterator[dict[str, t.Any]]:
-        yield from self.analytics_tap.catalogue(self.catalogue)
-
-
-class MetricsStream(CatalogueStream):
-    name = "metrics"
-    path = "/metrics"
-    catalogue = "metrics"
-
-
-class RecordsStream(CatalogueStream):
-    name = "records"
-    path = "/records"
-    catalogue = "records"
+        yield from self.catalogue.entries(self.report.source)
 
 
 class FilterValuesStream(ListingStream):
     """Values of every filter attribute named in either catalogue."""
 
-    name = "filter_values"
-    path = "/filter/{attribute}"
-    primary_keys: t.ClassVar[list[str]] = ["attribute", "value"]
-    schema = KitStreamSchema(SCHEMAS)
-
     def listing(self) -> Iterator[dict[str, t.Any]]:
-        for attribute in self.analytics_tap.filter_attributes():
+        for attribute in self.catalogue.filter_attributes():
             url = self.analytics_url("filter", attribute)
             for page in self.pages("GET", url, what=f"filter values of '{attribute}'"):
                 for item in page:
@@ -174,8 +152,11 @@ class DayWindowStream(AnalyticsStream, DateWindowStream):
     """One request (or one paged series) per local day of the configured timezone."""
 
     window_policy = WindowPolicy(max_days=1)
-    #: Columns that must be in the key for a row to be identified exactly.
-    required_keys: t.ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def required_keys(self) -> tuple[str, ...]:
+        """Columns that must be in the key for a row to be identified exactly."""
+        return self.report.keys
 
     def apply_catalog(self, catalog: t.Any) -> None:
         super().apply_catalog(catalog)
@@ -226,38 +207,30 @@ class MetricDataStream(DayWindowStream):
     """``POST /metrics`` per metric id (a partition each) per day: every measure the
     metric offers, one row per measure."""
 
-    name = "metric_data"
-    path = "/metrics"
-    # Every dimension of the request: the same metric and day under other filters (or in
-    # another timezone) is another number, never an update of this one.
-    primary_keys: t.ClassVar[list[str]] = [
-        "metric_id",
-        "window_start",
-        "timezone",
-        "filters_key",
-        "measure",
-    ]
-    required_keys = ("metric_id", "window_start", "timezone", "filters_key", "measure")
     schema = KitStreamSchema(SCHEMAS)
-    _warned: set[str]
+
+    def __init__(self, tap: t.Any, catalogue: Catalogue, report: Report) -> None:
+        super().__init__(tap, catalogue, report)
+        #: Undocumented aggregate types already warned about in this run.
+        self.warned_types: set[str] = set()
 
     @property
     def partitions(self) -> list[dict[str, t.Any]] | None:
-        return [{"metric_id": metric_id} for metric_id in self.analytics_tap.metric_ids()]
+        return [{"metric_id": metric_id} for metric_id in self.catalogue.metric_ids()]
 
     def records_for_window(
         self, window: Window, context: t.Mapping[str, t.Any] | None
     ) -> Iterable[dict[str, t.Any]]:
         assert context is not None
         metric_id = str(context["metric_id"])
-        entry = self.analytics_tap.catalogue_entry("metrics", metric_id)
+        entry = self.catalogue.entry("metrics", metric_id)
         measures = [str(a["measure"]) for a in entry.get("aggregations") or [] if a.get("measure")]
         if not measures:
             return []
-        filters = self.analytics_tap.filters_for(entry)
-        known = {str(e["id"]) for e in self.analytics_tap.catalogue("records")}
+        filters = self.catalogue.filters_for(entry)
+        known = {str(e["id"]) for e in self.catalogue.entries("records")}
         related = [str(r) for r in entry.get("relatedRecordIds") or [] if str(r) in known]
-        inclusive = self.analytics_tap.interval_end_inclusive(related)
+        inclusive = self.catalogue.interval_end_inclusive(related)
         body = self.period_body(metric_id, window, filters, inclusive_end=inclusive)
         body["aggregations"] = measures
         payload = self.send_json("POST", self.analytics_url("metrics"), json=body)
@@ -306,10 +279,8 @@ class MetricDataStream(DayWindowStream):
             ]
             return out
         if kind not in ("LongAggregateValue", "DoubleAggregateValue"):
-            if not hasattr(self, "_warned"):
-                self._warned = set()
-            if str(kind) not in self._warned:
-                self._warned.add(str(kind))
+            if str(kind) not in self.warned_types:
+                self.warned_types.add(str(kind))
                 self.logger.warning(
                     "%s: aggregate of undocumented type %r kept in raw_value", self.name, kind
                 )
@@ -345,24 +316,22 @@ class RecordDataStream(DayWindowStream):
     ``#n``. With filters, records that a re-fetched day no longer lists are emitted as
     deleted (:meth:`vanished`)."""
 
-    path = "/records"
     buffer_window_rows = False
-    required_keys = (RECORD_KEY,)
 
     def __init__(
         self,
         tap: t.Any,
+        catalogue: Catalogue,
         *,
         name: str,
         schema: dict[str, t.Any],
         record_id: str,
-        key: str = RECORD_KEY,
     ) -> None:
-        super().__init__(tap=tap, schema=schema, name=name)
+        super().__init__(tap, catalogue, RECORDS, name=name, schema=schema)
         self.record_id = record_id
-        self.primary_keys = [key]
-        self.replication_key = "window_start"
         self._builder: RowBuilder | None = None
+        #: Whether the run said once that the catalog lacks ``_sdc_deleted_at``.
+        self.warned_no_deleted_at = False
 
     @property
     def builder(self) -> RowBuilder:
@@ -378,8 +347,8 @@ class RecordDataStream(DayWindowStream):
     def records_for_window(
         self, window: Window, context: t.Mapping[str, t.Any] | None
     ) -> Iterator[dict[str, t.Any]]:
-        filters = self.analytics_tap.record_filters(self.record_id)
-        inclusive = self.analytics_tap.interval_end_inclusive([self.record_id])
+        filters = self.catalogue.record_filters(self.record_id)
+        inclusive = self.catalogue.interval_end_inclusive([self.record_id])
         body = self.period_body(self.record_id, window, filters, inclusive_end=inclusive)
         emitted: set[t.Any] = set()
         try:
@@ -409,8 +378,8 @@ class RecordDataStream(DayWindowStream):
         filtered answer no longer lists (a record whose agent, queue or tags changed no
         longer matches the filters). Without filters a record, once returned, stays."""
         if DELETED_AT not in (self.schema.get("properties") or {}):
-            if not getattr(self, "_warned_no_deleted_at", False):
-                self._warned_no_deleted_at = True
+            if not self.warned_no_deleted_at:
+                self.warned_no_deleted_at = True
                 self.logger.warning(
                     "%s: the catalog has no %s column, so records that no longer match "
                     "`filters` cannot be deleted; rediscover the catalog",
@@ -466,11 +435,17 @@ class RecordDataStream(DayWindowStream):
         return moment == window.end
 
 
-FIXED_STREAMS: list[type[AnalyticsStream]] = [
-    MetricsStream,
-    RecordsStream,
-    FilterValuesStream,
-    MetricDataStream,
-]
-FIXED_NAMES = {"metrics", "records", "filter_values", "metric_data"}
-__all__ = ["FIXED_NAMES", "FIXED_STREAMS", "RECORD_KEY", "RecordDataStream"]
+#: The generic class that serves each ``shape`` of the table.
+SHAPES: dict[str, type[AnalyticsStream]] = {
+    "catalogue": CatalogueStream,
+    "filter_values": FilterValuesStream,
+    "metric": MetricDataStream,
+}
+
+
+def fixed_streams(tap: t.Any, catalogue: Catalogue) -> list[AnalyticsStream]:
+    """The table's fixed streams, in its order."""
+    return [SHAPES[report.shape](tap, catalogue, report) for report in FIXED]
+
+
+__all__ = ["RECORD_KEY", "RecordDataStream", "fixed_streams"]

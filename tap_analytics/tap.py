@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import typing as t
-from collections.abc import Iterator
 
 from singer_sdk import typing as th
 
+from tap_analytics.catalogue import Catalogue
 from tap_analytics.client import DEFAULT_ANALYTICS_PATH, DEFAULT_API_URL, DEFAULT_PAGE_LIMIT
 from tap_analytics.fields import RECORD_KEY, record_schema, stream_name
-from tap_analytics.streams import (
-    FIXED_NAMES,
-    FIXED_STREAMS,
-    MetricsStream,
-    RecordDataStream,
-    entry_selected,
-    instant,
-    rfc3339,
-    stale_catalog,
-)
+from tap_analytics.streams import RecordDataStream, entry_selected, fixed_streams, stale_catalog
+from tap_analytics.table import FIXED_NAMES
 from tapkit import KitTap, TapError, http_settings, run_cli, window_settings
-from tapkit.windows import parse_datetime
-
-#: Periods sampled at discovery to learn each field's ``_type`` (most recent first).
-SAMPLE_PERIODS_DAYS = (7, 90)
 
 
 class TapAnalytics(KitTap):
@@ -87,8 +75,10 @@ class TapAnalytics(KitTap):
         *http_settings(max_requests=4, window_seconds=0.4),
     ).to_dict()
 
-    _catalogues: dict[str, list[dict[str, t.Any]]]
-    _end_inclusive: bool
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        #: The run's catalogue (fetched when first needed); streams share it.
+        self.catalogue = Catalogue(self, now=lambda: self.now())
+        super().__init__(*args, **kwargs)
 
     # -- settings ------------------------------------------------------------------------
 
@@ -116,210 +106,27 @@ class TapAnalytics(KitTap):
                 )
         return errors
 
-    def configured(self, key: str) -> list[str] | None:
-        ids = self.config.get(key)
-        return [str(x) for x in ids] if ids else None
-
-    # -- catalogues ----------------------------------------------------------------------
-
-    @property
-    def fetcher(self) -> MetricsStream:
-        """A stream used to send catalogue and sample requests outside any sync."""
-        if not hasattr(self, "_fetcher"):
-            self._fetcher = MetricsStream(tap=self)
-        return self._fetcher
-
-    def catalogue(self, kind: str) -> list[dict[str, t.Any]]:
-        """Every entry of the ``metrics`` or ``records`` catalogue (fetched once per run)."""
-        if not hasattr(self, "_catalogues"):
-            self._catalogues = {}
-        if kind not in self._catalogues:
-            url = self.fetcher.analytics_url(kind)
-            entries: list[dict[str, t.Any]] = []
-            for page in self.fetcher.pages("GET", url, what=f"the {kind} catalogue"):
-                entries.extend(e for e in page if isinstance(e, dict) and e.get("id"))
-            self._catalogues[kind] = entries
-        return self._catalogues[kind]
-
-    def catalogue_entry(self, kind: str, ident: str) -> dict[str, t.Any]:
-        for entry in self.catalogue(kind):
-            if entry["id"] == ident:
-                return entry
-        setting = "metric_ids" if kind == "metrics" else "record_ids"
-        known = ", ".join(sorted(str(e["id"]) for e in self.catalogue(kind))) or "none"
-        msg = f"{setting}: '{ident}' is not in the Dixa {kind} catalogue (known: {known})"
-        raise TapError(msg)
-
-    def metric_ids(self) -> list[str]:
-        configured = self.configured("metric_ids")
-        if configured is None:
-            return [str(e["id"]) for e in self.catalogue("metrics")]
-        for ident in configured:
-            self.catalogue_entry("metrics", ident)  # fails early, naming the setting
-        return configured
-
-    def filter_attributes(self) -> list[str]:
-        names = {
-            str(f["filterAttribute"])
-            for kind in ("metrics", "records")
-            for entry in self.catalogue(kind)
-            for f in entry.get("filters") or []
-            if isinstance(f, dict) and f.get("filterAttribute")
-        }
-        return sorted(names)
-
-    def filters_for(self, entry: dict[str, t.Any]) -> dict[str, list[str]]:
-        """The configured filters this metric or record accepts."""
-        configured: dict[str, list[str]] = self.config.get("filters") or {}
-        if not configured:
-            return {}
-        accepted = {
-            f.get("filterAttribute") for f in entry.get("filters") or [] if isinstance(f, dict)
-        }
-        return {k: list(v) for k, v in configured.items() if k in accepted}
-
-    def record_filters(self, record_id: str) -> dict[str, list[str]]:
-        if not self.config.get("filters"):
-            return {}  # no catalogue request needed
-        return self.filters_for(self.catalogue_entry("records", record_id))
-
-    # -- discovery -----------------------------------------------------------------------
-
     def now(self) -> dt.datetime:
-        """The current instant (a seam for tests)."""
+        """The current instant (a seam for tests; discovery samples the days before it)."""
         return dt.datetime.now(dt.UTC)
 
-    def sample_rows(self, record_id: str, *, warn: bool = True) -> list[dict[str, t.Any]]:
-        """One page of recent rows of a record id, to learn its fields' ``_type``."""
-        now = self.now().replace(microsecond=0)
-        tz = str(self.config.get("timezone") or "UTC")
-        for days in SAMPLE_PERIODS_DAYS:
-            body = {
-                "id": record_id,
-                "periodFilter": {
-                    "_type": "Interval",
-                    "start": rfc3339(now - dt.timedelta(days=days)),
-                    "end": rfc3339(now),
-                },
-                "timezone": tz,
-            }
-            pages = self.fetcher.pages(
-                "POST",
-                self.fetcher.analytics_url("records"),
-                body=body,
-                what=f"a sample of '{record_id}'",
-            )
-            first = next(pages, [])
-            pages.close()
-            if first:
-                return [r for r in first if isinstance(r, dict)]
-        if not warn:
-            return []
-        self.logger.warning(
-            "Record '%s' had no rows in the last %d days: its columns are typed as text.",
-            record_id,
-            SAMPLE_PERIODS_DAYS[-1],
-        )
-        return []
-
-    # -- the Interval's end: exclusive or inclusive ------------------------------------------
-
-    def interval_end_inclusive(self, prefer: t.Sequence[str]) -> bool:
-        """Whether the API reads an Interval's ``end`` as inclusive (the docs do not say).
-
-        Asked once per run, of a record (those in ``prefer`` first, then every other
-        record in the catalogue): a row stamped ``T`` (from the discovery-style sample) is
-        looked for in ``[T - 1 s, T]`` (there only if ``end`` is inclusive) and, failing
-        that, in ``[T, T + 1 s]`` (which shows that the period applies to the primary
-        timestamp at all: the docs' example row of ``closed_conversations`` has
-        ``created_at`` while the period may select on the close). When no record tells,
-        the half-open reading is kept and the run says so."""
-        known_reading: bool | None = getattr(self, "_end_inclusive", None)
-        if known_reading is not None:
-            return known_reading
-        self._end_inclusive = False
-        second = dt.timedelta(seconds=1)
-        for record_id in self.probe_candidates(prefer):
-            moment = self.sample_instant(record_id)
-            if moment is None:
-                continue
-            if self.period_has(record_id, moment - second, moment, moment):
-                self._end_inclusive = True
-                self.logger.info(
-                    "The API reads an Interval's end as inclusive: days are asked up to "
-                    "the last millisecond before the next local midnight."
-                )
-                return True
-            if self.period_has(record_id, moment, moment + second, moment):
-                return False
-        self.logger.warning(
-            "Could not tell whether the API reads an Interval's end as inclusive (no "
-            "record was found by its own timestamp); days are asked half-open."
-        )
-        return False
-
-    def probe_candidates(self, prefer: t.Sequence[str]) -> Iterator[str]:
-        """``prefer`` (record ids known to exist), then the catalogue's other records
-        (fetched only if needed)."""
-        tried = set()
-        for record_id in prefer:
-            tried.add(record_id)
-            yield record_id
-        for entry in self.catalogue("records"):
-            if str(entry["id"]) not in tried:
-                yield str(entry["id"])
-
-    def sample_instant(self, record_id: str) -> dt.datetime | None:
-        """The primary timestamp of the first row of a recent sample, if any."""
-        for row in self.sample_rows(record_id, warn=False):
-            primary = row.get("primaryTimestampField")
-            if isinstance(primary, dict) and isinstance(primary.get("timestamp"), str):
-                try:
-                    return parse_datetime(primary["timestamp"])
-                except ValueError:
-                    return None
-        return None
-
-    def period_has(
-        self, record_id: str, start: dt.datetime, end: dt.datetime, moment: dt.datetime
-    ) -> bool:
-        """Whether ``[start, end]`` of ``record_id`` holds a row stamped ``moment``."""
-        body = {
-            "id": record_id,
-            "periodFilter": {"_type": "Interval", "start": instant(start), "end": instant(end)},
-            "timezone": str(self.config.get("timezone") or "UTC"),
-        }
-        url = self.fetcher.analytics_url("records")
-        # The first page only: a one-second period holds a page's worth of rows at most
-        # in any plausible account, and no page key is ever followed for a probe.
-        pages = self.fetcher.pages("POST", url, body=body, what=f"a probe of '{record_id}'")
-        first = next(pages, [])
-        pages.close()
-        for row in first:
-            primary = row.get("primaryTimestampField") if isinstance(row, dict) else None
-            stamp = primary.get("timestamp") if isinstance(primary, dict) else None
-            try:
-                if isinstance(stamp, str) and parse_datetime(stamp) == moment:
-                    return True
-            except ValueError:
-                continue
-        return False
+    # -- discovery -----------------------------------------------------------------------
 
     def record_streams_from_api(
         self, record_ids: list[str] | None, taken: set[str]
     ) -> list[RecordDataStream]:
         if record_ids is None:
-            entries = list(self.catalogue("records"))
+            entries = list(self.catalogue.entries("records"))
         else:
-            entries = [self.catalogue_entry("records", ident) for ident in record_ids]
+            entries = [self.catalogue.entry("records", ident) for ident in record_ids]
         out = []
         for entry in entries:
-            schema, key = record_schema(entry, self.sample_rows(str(entry["id"])))
+            schema, _ = record_schema(entry, self.catalogue.sample_rows(str(entry["id"])))
             name = stream_name(str(entry["id"]), taken)
             taken.add(name)
             out.append(
                 RecordDataStream(
-                    self, name=name, schema=schema, record_id=str(entry["id"]), key=key
+                    self, self.catalogue, name=name, schema=schema, record_id=str(entry["id"])
                 )
             )
         return out
@@ -347,10 +154,13 @@ class TapAnalytics(KitTap):
                 if entry_selected(entry):
                     raise stale_catalog(entry.tap_stream_id, keys, [RECORD_KEY])
                 continue
-            key = RECORD_KEY
             out.append(
                 RecordDataStream(
-                    self, name=entry.tap_stream_id, schema=schema, record_id=record_id, key=key
+                    self,
+                    self.catalogue,
+                    name=entry.tap_stream_id,
+                    schema=schema,
+                    record_id=record_id,
                 )
             )
             taken.add(entry.tap_stream_id)
@@ -358,8 +168,8 @@ class TapAnalytics(KitTap):
         return out, found
 
     def discover_streams(self) -> list[t.Any]:
-        fixed: list[t.Any] = [cls(tap=self) for cls in FIXED_STREAMS]
-        record_ids = self.configured("record_ids")
+        fixed: list[t.Any] = fixed_streams(self, self.catalogue)
+        record_ids = self.catalogue.configured("record_ids")
         taken = set(FIXED_NAMES)
         records: list[RecordDataStream] = []
         if self.input_catalog is not None:
