@@ -13,6 +13,7 @@ from tap_analytics.fields import RECORD_KEY, record_schema, stream_name
 from tap_analytics.streams import RecordDataStream, entry_selected, fixed_streams, stale_catalog
 from tap_analytics.table import FIXED_NAMES
 from tapkit import KitTap, TapError, http_settings, run_cli, window_settings
+from tapkit.tap import NonEmptyArrayType
 
 
 class TapAnalytics(KitTap):
@@ -49,26 +50,29 @@ class TapAnalytics(KitTap):
         ),
         th.Property(
             "page_limit",
-            th.IntegerType,
+            th.IntegerType(minimum=1),
             default=DEFAULT_PAGE_LIMIT,
             title="Page limit",
             description="Records per page (pageLimit) for catalogues, filter values and records.",
         ),
         th.Property(
             "metric_ids",
-            th.ArrayType(th.StringType),
+            NonEmptyArrayType(th.StringType(pattern=r"\S")),
+            examples=[["csat"]],
             title="Metric ids",
             description="Metrics to sync into metric_data. Default: every metric in the catalogue.",
         ),
         th.Property(
             "record_ids",
-            th.ArrayType(th.StringType),
+            NonEmptyArrayType(th.StringType(pattern=r"\S")),
+            examples=[["closed_conversations"]],
             title="Record ids",
             description="Record ids that become streams. Default: every record in the catalogue.",
         ),
         th.Property(
             "filters",
-            th.ObjectType(additional_properties=th.ArrayType(th.StringType)),
+            th.ObjectType(additional_properties=NonEmptyArrayType(th.StringType)),
+            examples=[{"channel": ["EMAIL"]}],
             title="Filters",
             description="Filter attribute -> values, applied to every metric and record that accepts the attribute.",
         ),
@@ -79,32 +83,6 @@ class TapAnalytics(KitTap):
         #: The run's catalogue (fetched when first needed); streams share it.
         self.catalogue = Catalogue(self, now=lambda: self.now())
         super().__init__(*args, **kwargs)
-
-    # -- settings ------------------------------------------------------------------------
-
-    def extra_config_errors(self) -> list[str]:
-        errors = super().extra_config_errors()
-        limit = self.config.get("page_limit")
-        if isinstance(limit, int) and limit < 1:
-            errors.append(f"page_limit: must be 1 or more, got {limit}")
-        for key in ("metric_ids", "record_ids"):
-            ids = self.config.get(key)
-            if ids is not None and (
-                not ids or not all(isinstance(x, str) and x.strip() for x in ids)
-            ):
-                errors.append(
-                    f'{key}: must be a non-empty list of ids, e.g. ["csat"], or left unset for all'
-                )
-        filters = self.config.get("filters")
-        if filters is not None:
-            if not isinstance(filters, dict) or not all(
-                isinstance(v, list) and v and all(isinstance(x, str) for x in v)
-                for v in filters.values()
-            ):
-                errors.append(
-                    'filters: must map attribute -> list of values, e.g. {"channel": ["EMAIL"]}'
-                )
-        return errors
 
     def now(self) -> dt.datetime:
         """The current instant (a seam for tests; discovery samples the days before it)."""

@@ -184,6 +184,15 @@ def bookmark_error(stream: str, value: t.Any) -> StateError:
     )
 
 
+class NonEmptyArrayType(th.ArrayType[t.Any]):
+    """A list setting that, when set, lists at least one item (``minItems``: the SDK's
+    ``ArrayType`` has no keyword argument for it)."""
+
+    @property
+    def type_dict(self) -> dict[str, t.Any]:  # type: ignore[override]
+        return {**super().type_dict, "minItems": 1}
+
+
 def settings_errors(schema: t.Mapping[str, t.Any], settings: t.Mapping[str, t.Any]) -> list[str]:
     """What the settings' JSON schema finds wrong, one line per problem, each starting
     with the setting's name and saying what to set (the keywords ``minimum``,
@@ -211,23 +220,27 @@ def _settings_error_line(
     return f"{name or 'settings'}: {_rule_text(str(kind), rule, value, error.message)}"
 
 
+#: What a broken JSON-schema keyword asks of a setting, in words.
+_RULE_TEXT = {
+    "minimum": "must be {rule} or more, got {value}",
+    "exclusiveMinimum": "must be greater than {rule}, got {value}",
+    "maximum": "must be {rule} or less, got {value}",
+    "exclusiveMaximum": "must be less than {rule}, got {value}",
+    "pattern": "{value!r} is not of the expected form (regular expression {rule})",
+    "enum": "must be one of {choices}; got {value!r}",
+    "minItems": "must list at least {rule} item(s), or be left unset; got {value!r}",
+    "type": "must be of type {kinds}, got {value!r}",
+}
+
+
 def _rule_text(kind: str, rule: t.Any, value: t.Any, fallback: str) -> str:
-    """What a broken JSON-schema keyword asks of a setting, in words."""
-    if kind == "minimum":
-        return f"must be {rule} or more, got {value}"
-    if kind == "exclusiveMinimum":
-        return f"must be greater than {rule}, got {value}"
-    if kind == "maximum":
-        return f"must be {rule} or less, got {value}"
-    if kind == "exclusiveMaximum":
-        return f"must be less than {rule}, got {value}"
-    if kind == "pattern":
-        return f"{value!r} is not of the expected form (regular expression {rule})"
-    if kind == "enum":
-        return f"must be one of {', '.join(map(str, _as_list(rule)))}; got {value!r}"
-    if kind == "type":
-        return f"must be of type {' or '.join(map(str, _as_list(rule)))}, got {value!r}"
-    return fallback
+    template = _RULE_TEXT.get(kind)
+    if template is None:
+        return fallback
+    rules = [str(r) for r in _as_list(rule)]
+    return template.format(
+        rule=rule, value=value, choices=", ".join(rules), kinds=" or ".join(rules)
+    )
 
 
 def _as_list(value: t.Any) -> list[t.Any]:

@@ -130,7 +130,12 @@ def test_a_refused_page_limit_names_the_setting(dixa_config: dict[str, t.Any]) -
         ({"page_limit": 0}, "page_limit: must be 1 or more"),
         ({"timezone": "Mars/Olympus"}, "timezone: 'Mars/Olympus' is not an IANA timezone"),
         ({"filters": {"channel": "EMAIL"}}, "filters"),
-        ({"record_ids": []}, "record_ids: must be a non-empty list"),
+        ({"record_ids": []}, "record_ids: must list at least 1 item(s)"),
+        (
+            {"metric_ids": ["csat", " "]},
+            "metric_ids[1]: ' ' is not of the expected form (e.g. ['csat'])",
+        ),
+        ({"filters": {"channel": []}}, "filters.channel: must list at least 1 item(s)"),
         ({"api_url": "dev.dixa.io"}, "api_url: 'dev.dixa.io' is not an http(s) URL"),
         ({"end_date": "2026-01-01"}, "end_date: 2026-01-01 is before start_date"),
     ],
