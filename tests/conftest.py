@@ -48,7 +48,23 @@ def pytest_terminal_summary(terminalreporter: t.Any) -> None:
         terminalreporter.write_line(line)
 
 
+#: The SDK's standard attribute tests of `_sdc_deleted_at` (singer_sdk.testing): the column is
+#: set only on tombstones (a key that a re-fetched window no longer lists), which only a
+#: later run of the same state can emit, so whether the suite's syncs saw one depends on the
+#: order the tests ran in. The SDK warns "No records were available to test" when it saw
+#: none; for this column alone that is expected (its values, when set, are still checked).
+_TOMBSTONE_ATTRIBUTE_TEST = "._sdc_deleted_at]"
+_NO_TOMBSTONE_YET = pytest.mark.filterwarnings(
+    "ignore:No records were available to test.:UserWarning"
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "test_tap_stream_attribute_" in item.name and item.name.endswith(
+            _TOMBSTONE_ATTRIBUTE_TEST
+        ):
+            item.add_marker(_NO_TOMBSTONE_YET)
     if os.environ.get("RUN_SLOW"):
         return
     skip = pytest.mark.skip(reason="long loop: `make test-full` (RUN_SLOW=1) runs it")
