@@ -14,6 +14,7 @@ from tapkit.schema import (
     KitStreamSchema,
 )
 from tapkit.tap import KitTap, http_settings, run_cli, window_settings
+from tapkit.tombstones import VanishedKeysMixin
 from tapkit.windows import Window, WindowPolicy, plan_windows, resolve_range
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "RateLimiter",
     "StateError",
     "TapError",
+    "VanishedKeysMixin",
     "Window",
     "WindowPolicy",
     "http_settings",
