@@ -88,8 +88,8 @@ class TapLivechatReports(KitTap):
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        #: What this run learns once and every stream shares (how `filters.to` is read,
-        #: what was logged once); set before the SDK builds the streams.
+        #: What this run learns once and every stream shares (how `filters.to` is read;
+        #: notices said once are the kit's RunContext); set before the SDK builds the streams.
         self.run = LiveChatRun()
         super().__init__(*args, **kwargs)
 

@@ -225,6 +225,32 @@ class KitRESTStream(RESTStream[t.Any]):
         self.check_plan_once()
         yield from super().get_records(context)
 
+    # -- what the API sent, and notices ------------------------------------------------
+
+    @property
+    def answer_name(self) -> str:
+        """What an answer of this stream is called in messages (a report, a method)."""
+        return f"stream '{self.name}'"
+
+    def malformed(self, body: t.Any, expected: str, what: str | None = None) -> TapError:
+        """The error for an answer that is not what the docs give: the tap stops (it is
+        not retried) rather than load partial data. ``what`` names the answer (default
+        :attr:`answer_name`)."""
+        kind = type(body).__name__
+        return TapError(
+            f"{self.vendor_name} answered {what or self.answer_name} with a {kind} where "
+            f"{expected} was documented; the tap stops rather than load partial data"
+        )
+
+    def warn_once(
+        self, key: t.Hashable, message: str, *args: t.Any, level: str = "warning"
+    ) -> None:
+        """Log ``message % args`` the first time ``key`` comes up in this run. The run's
+        keys are shared by every stream of the tap: a notice said once per stream has the
+        stream's name in its key."""
+        if self.run_context.first_time(key):
+            getattr(self.logger, level)(message, *args)
+
     # -- STATE -------------------------------------------------------------------------
 
     def advance_bookmark(self, value: str, context: t.Mapping[str, t.Any] | None) -> None:
