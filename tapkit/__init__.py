@@ -13,7 +13,14 @@ from tapkit.schema import (
     WINDOW_COLUMNS,
     KitStreamSchema,
 )
-from tapkit.tap import KitTap, http_settings, run_cli, window_settings
+from tapkit.tap import (
+    KitTap,
+    api_token_setting,
+    api_url_setting,
+    http_settings,
+    run_cli,
+    window_settings,
+)
 from tapkit.tombstones import VanishedKeysMixin
 from tapkit.windows import Window, WindowPolicy, plan_windows, resolve_range
 
@@ -36,6 +43,8 @@ __all__ = [
     "VanishedKeysMixin",
     "Window",
     "WindowPolicy",
+    "api_token_setting",
+    "api_url_setting",
     "http_settings",
     "plan_tap",
     "plan_windows",
