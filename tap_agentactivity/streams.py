@@ -8,7 +8,7 @@ last complete interval. State is the SDK's incremental state on ``interval_end``
 A re-fetched interval (lookback) replaces what was loaded for it: the API leaves out an
 agent without data and an away reason without time, so a key that an earlier run emitted
 for an interval and that the new answer no longer lists arrives as a tombstone (the key
-with ``_sdc_deleted_at`` set), from the kit's :meth:`DateWindowStream.tombstones`; the
+with ``_sdc_deleted_at`` set), from the kit's :meth:`VanishedKeysMixin.tombstones`; the
 keys of the last intervals (as far back as the lookback reaches) are kept in the state.
 """
 
@@ -34,10 +34,10 @@ from tap_agentactivity.planning import (
 )
 from tapkit import (
     Cost,
-    DateWindowStream,
     KitStreamSchema,
     StateError,
     TapError,
+    VanishedKeysMixin,
     Window,
     utc_iso,
 )
@@ -65,11 +65,11 @@ def hours(delta: dt.timedelta) -> str:
     return f"{delta.total_seconds() / 3600:.2f}"
 
 
-class AgentActivityStream(LivePersonStream, DateWindowStream):
+class AgentActivityStream(LivePersonStream, VanishedKeysMixin):
     """LivePerson agent state distribution per agent, state and away reason.
 
     Not a date-window stream (no days: a rolling 24 hours, its own :meth:`get_records`);
-    it takes from :class:`DateWindowStream` only the tombstones of vanished keys.
+    it takes from the kit the tombstones of vanished keys (:class:`VanishedKeysMixin`).
     """
 
     name = "agent_activity"
@@ -334,7 +334,7 @@ class AgentActivityStream(LivePersonStream, DateWindowStream):
             # set the SDK's bookmark to the last complete interval's end (and never below
             # the previous bookmark, which lookback rows would otherwise leave it at).
             last_end = max(whole[-1][1], bookmark) if bookmark else whole[-1][1]
-            self._increment_stream_state({self.replication_key: utc_iso(last_end)}, context=context)
+            self.advance_bookmark(utc_iso(last_end), context)
             self.emit_state()
 
     def interval_tombstones(

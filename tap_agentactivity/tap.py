@@ -11,7 +11,7 @@ from tap_agentactivity import streams
 from tap_agentactivity.client import OAUTH_SETTINGS
 from tap_agentactivity.domain import DEFAULT_DOMAIN_API
 from tap_agentactivity.planning import ALLOWED_INTERVALS, MAX_TIMEFRAME_MINUTES
-from tapkit import Cost, KitTap, TapError, http_settings, run_cli
+from tapkit import Cost, KitTap, TapError, api_url_setting, http_settings, run_cli
 from tapkit.plan import StreamPlan, TapPlan
 
 AGENT_IDS = re.compile(r"^(all|\d+(,\d+)*)$")
@@ -89,11 +89,8 @@ class TapAgentActivity(KitTap):
             title="Start date",
             description="Floor: no interval starting before it is emitted (the API only keeps 24 hours).",
         ),
-        th.Property(
-            "api_url",
-            th.StringType,
-            title="API URL",
-            description="Override of the agentactivity base URL, scheme and host (tests, proxies).",
+        api_url_setting(
+            "Override of the agentactivity base URL, scheme and host (tests, proxies)."
         ),
         th.Property(
             "domain_api_url",

@@ -22,6 +22,8 @@ SCHEMAS = SchemaDirectory(schemas)
 DEFAULT_API_URL = "https://dev.dixa.io"
 DEFAULT_ANALYTICS_PATH = "/v1/analytics"
 DEFAULT_PAGE_LIMIT = 100
+#: What every paged answer of the Analytics API is, per its docs (see ``malformed``).
+DATA_OBJECT = "an object with `data`"
 
 
 def rfc3339(moment: dt.datetime) -> str:
@@ -146,12 +148,6 @@ class DixaStream(KitRESTStream):
                 message += " (check `timezone`, `filters`, `metric_ids` and `record_ids`)"
         return message
 
-    def malformed(self, what: str, got: t.Any) -> TapError:
-        return TapError(
-            f"{self.vendor_name} answered {what} with a {type(got).__name__} where the docs "
-            "give an object with `data`; the tap stops rather than load partial data"
-        )
-
     def get_new_paginator(self, what: str = "a request") -> PageKeyPaginator:
         return PageKeyPaginator(what, self.vendor_name)
 
@@ -172,7 +168,7 @@ class DixaStream(KitRESTStream):
                 params["pageKey"] = paginator.current_value
             payload = self.send_json(method, url, params=params, json=body)
             if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
-                raise self.malformed(what, payload)
+                raise self.malformed(payload, DATA_OBJECT, what)
             paginator.advance(DecodedPage(payload))
             yield payload["data"]
             if paginator.loop_error is not None:

@@ -25,6 +25,7 @@ import re
 import typing as t
 
 from tapkit.errors import TapError
+from tapkit.run import Once
 from tapkit.schema import DELETED_AT, DELETED_AT_SCHEMA, WINDOW_COLUMNS, kit_properties
 
 #: ``_type`` -> JSON schema of the unwrapped value (API-FACTS §2.4).
@@ -318,14 +319,13 @@ class RowBuilder:
         self.stream = stream
         self.props: dict[str, dict[str, t.Any]] = schema.get("properties", {})
         self._warn = warn
-        self._warned: set[tuple[str, str]] = set()
+        self._warned = Once()
         # Per-record work only reads these: each column's JSON types, computed once.
         self._kinds = {col: _types(spec) for col, spec in self.props.items()}
         self._nulls: dict[tuple[str, ...], dict[str, None]] = {}
 
     def warn_once(self, key: tuple[str, str], message: str) -> None:
-        if key not in self._warned:
-            self._warned.add(key)
+        if self._warned.first_time(key):
             self._warn(message)
 
     def put(

@@ -14,7 +14,7 @@ import typing as t
 from collections.abc import Iterable, Iterator
 
 from tap_analytics.catalogue import Catalogue
-from tap_analytics.client import SCHEMAS, DixaStream, instant, rfc3339
+from tap_analytics.client import DATA_OBJECT, SCHEMAS, DixaStream, instant, rfc3339
 from tap_analytics.fields import RECORD_KEY, RowBuilder, canonical
 from tap_analytics.table import FIXED, RECORDS, Report
 from tapkit import (
@@ -211,8 +211,6 @@ class MetricDataStream(DayWindowStream):
 
     def __init__(self, tap: t.Any, catalogue: Catalogue, report: Report) -> None:
         super().__init__(tap, catalogue, report)
-        #: Undocumented aggregate types already warned about in this run.
-        self.warned_types: set[str] = set()
 
     @property
     def partitions(self) -> list[dict[str, t.Any]] | None:
@@ -236,7 +234,7 @@ class MetricDataStream(DayWindowStream):
         payload = self.send_json("POST", self.analytics_url("metrics"), json=body)
         data = payload.get("data") if isinstance(payload, dict) else None
         if not isinstance(data, dict):
-            raise self.malformed(f"metric '{metric_id}'", payload)
+            raise self.malformed(payload, DATA_OBJECT, f"metric '{metric_id}'")
         by_measure = {
             a.get("measure"): a for a in data.get("aggregates") or [] if isinstance(a, dict)
         }
@@ -279,11 +277,12 @@ class MetricDataStream(DayWindowStream):
             ]
             return out
         if kind not in ("LongAggregateValue", "DoubleAggregateValue"):
-            if str(kind) not in self.warned_types:
-                self.warned_types.add(str(kind))
-                self.logger.warning(
-                    "%s: aggregate of undocumented type %r kept in raw_value", self.name, kind
-                )
+            self.warn_once(
+                (self.name, "aggregate type", str(kind)),
+                "%s: aggregate of undocumented type %r kept in raw_value",
+                self.name,
+                kind,
+            )
             out["raw_value"] = canonical(aggregate)
         if kind in ("LongAggregateValue", "DoubleAggregateValue"):
             # A documented numeric aggregate must carry its number: an absent value, or
@@ -330,8 +329,6 @@ class RecordDataStream(DayWindowStream):
         super().__init__(tap, catalogue, RECORDS, name=name, schema=schema)
         self.record_id = record_id
         self._builder: RowBuilder | None = None
-        #: Whether the run said once that the catalog lacks ``_sdc_deleted_at``.
-        self.warned_no_deleted_at = False
 
     @property
     def builder(self) -> RowBuilder:
@@ -378,14 +375,13 @@ class RecordDataStream(DayWindowStream):
         filtered answer no longer lists (a record whose agent, queue or tags changed no
         longer matches the filters). Without filters a record, once returned, stays."""
         if DELETED_AT not in (self.schema.get("properties") or {}):
-            if not self.warned_no_deleted_at:
-                self.warned_no_deleted_at = True
-                self.logger.warning(
-                    "%s: the catalog has no %s column, so records that no longer match "
-                    "`filters` cannot be deleted; rediscover the catalog",
-                    self.name,
-                    DELETED_AT,
-                )
+            self.warn_once(
+                (self.name, "no deleted_at"),
+                "%s: the catalog has no %s column, so records that no longer match "
+                "`filters` cannot be deleted; rediscover the catalog",
+                self.name,
+                DELETED_AT,
+            )
             return []
         rk = self.replication_key
         start = self.window_columns(window)[rk]
@@ -404,7 +400,7 @@ class RecordDataStream(DayWindowStream):
         for page in self.pages("POST", url, body=body, what=f"records of '{self.record_id}'"):
             for raw in page:
                 if not isinstance(raw, dict):
-                    raise self.malformed(f"records of '{self.record_id}'", raw)
+                    raise self.malformed(raw, DATA_OBJECT, f"records of '{self.record_id}'")
                 if self.at_window_end(raw, window):
                     continue
                 row = self.builder.build(raw, base)

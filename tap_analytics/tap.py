@@ -13,7 +13,7 @@ from tap_analytics.fields import RECORD_KEY, record_schema, stream_name
 from tap_analytics.streams import RecordDataStream, entry_selected, fixed_streams, stale_catalog
 from tap_analytics.table import FIXED_NAMES
 from tapkit import KitTap, TapError, http_settings, run_cli, window_settings
-from tapkit.tap import NonEmptyArrayType
+from tapkit.tap import NonEmptyArrayType, api_token_setting, api_url_setting
 
 
 class TapAnalytics(KitTap):
@@ -25,22 +25,9 @@ class TapAnalytics(KitTap):
     dynamic_catalog = True
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_token",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="API token",
-            description="Dixa API token, sent as the Authorization header.",
-        ),
+        api_token_setting("Dixa API token, sent as the Authorization header."),
         *window_settings(default_lookback_days=1),
-        th.Property(
-            "api_url",
-            th.StringType,
-            default=DEFAULT_API_URL,
-            title="API URL",
-            description="Base URL of the Dixa API.",
-        ),
+        api_url_setting("Base URL of the Dixa API.", default=DEFAULT_API_URL),
         th.Property(
             "analytics_path",
             th.StringType,

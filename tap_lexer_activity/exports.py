@@ -86,8 +86,6 @@ class ExportStream(ReportStream):
         super().__init__(*args, **kwargs)
         self.sleep: Callable[[float], None] = time.sleep
         self.clock: Callable[[], float] = time.monotonic
-        #: Key notices already logged this run (one per kind and stream, not per window).
-        self._announced: set[str] = set()
 
     # -- settings and plan -----------------------------------------------------------
 
@@ -394,11 +392,8 @@ class ExportStream(ReportStream):
         return choice
 
     def announce(self, kind: str, message: str, *args: t.Any, level: str = "warning") -> None:
-        """Log ``message`` once per run and stream for each ``kind``."""
-        if kind in self._announced:
-            return
-        self._announced.add(kind)
-        getattr(self.logger, level)(message, self.name, *args)
+        """Log ``message`` once per run and stream for each ``kind`` (not per window)."""
+        self.warn_once((self.name, kind), message, self.name, *args, level=level)
 
     def check_unique(self, value: str, ids: set[int], choice: KeyChoice, where: str) -> None:
         """Stop when the id column repeats a value in one file: it would not identify a

@@ -114,12 +114,10 @@ class ReportStream(LexerStream, DateWindowStream):
     def nps_category(self) -> str:
         return str(self.config.get("nps_category") or "all")
 
-    def malformed(self, body: t.Any, expected: str) -> TapError:
-        kind = type(body).__name__
-        return TapError(
-            f"{self.vendor_name} answered report '{self.report_type}' with a {kind} where "
-            f"{expected} was documented; the tap stops rather than load partial data"
-        )
+    @property
+    def answer_name(self) -> str:
+        """Messages about an answer (the kit's ``malformed``) name the report type."""
+        return f"report '{self.report_type}'"
 
 
 # -- aggregate reports: one request per day -------------------------------------------------

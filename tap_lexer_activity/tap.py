@@ -9,7 +9,15 @@ from singer_sdk import typing as th
 from tap_lexer_activity import exports, streams
 from tap_lexer_activity.export_settings import MAX_WINDOW_DAYS, export_settings
 from tap_lexer_activity.run import END_BOUND_READINGS, LexerRun
-from tapkit import KitTap, TapError, http_settings, run_cli, window_settings
+from tapkit import (
+    KitTap,
+    TapError,
+    api_token_setting,
+    api_url_setting,
+    http_settings,
+    run_cli,
+    window_settings,
+)
 
 NPS_CATEGORIES = ("all", "promoters", "passives", "detractors")
 
@@ -21,22 +29,9 @@ class TapLexerActivity(KitTap):
     url_settings = ("api_url", "exports_api_url")
 
     config_jsonschema = th.PropertiesList(
-        th.Property(
-            "api_token",
-            th.StringType,
-            required=True,
-            secret=True,
-            title="API token",
-            description="Lexer Activity API token (sent as the Auth-Api-Token header).",
-        ),
+        api_token_setting("Lexer Activity API token (sent as the Auth-Api-Token header)."),
         *window_settings(default_lookback_days=1),
-        th.Property(
-            "api_url",
-            th.StringType,
-            default="https://api.lexer.io/v1",
-            title="API URL",
-            description="Base URL of the Activity API.",
-        ),
+        api_url_setting("Base URL of the Activity API.", default="https://api.lexer.io/v1"),
         th.Property(
             "exports_api_url",
             th.StringType,

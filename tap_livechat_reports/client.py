@@ -41,15 +41,6 @@ class LiveChatRun:
     #: How the API reads ``filters.to`` (``inclusive`` or ``exclusive``), asked once per
     #: run (see ``ReportStream.to_reading``).
     to_reading: str | None = None
-    #: What was already logged once this run.
-    logged: set[str] = dataclasses.field(default_factory=set)
-
-    def first_time(self, what: str) -> bool:
-        """True the first time ``what`` is asked about this run (log it then)."""
-        if what in self.logged:
-            return False
-        self.logged.add(what)
-        return True
 
 
 class LiveChatStream(DateWindowStream):
@@ -115,9 +106,10 @@ class LiveChatStream(DateWindowStream):
         """Log the API's lifecycle headers once per run (a warning, never an error)."""
         for header in LIFECYCLE_HEADERS:
             value = response.headers.get(header)
-            if value and self.run.first_time(f"header:{header}"):
+            if value:
                 stage = "legacy" if header == "Legacy" else "deprecated"
-                self.logger.warning(
+                self.warn_once(
+                    ("header", header),
                     "LiveChat Reports API v%s is %s until %s (`%s` response header): "
                     "set `api_version` to a current version (default %s).",
                     self.api_version,

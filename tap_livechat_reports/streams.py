@@ -272,14 +272,14 @@ class ReportStream(LiveChatStream):
         since = self.report.since
         if version_tuple(self.api_version) >= version_tuple(since):
             return True
-        if self.run.first_time(f"version:{self.name}"):
-            self.logger.warning(
-                "%s: %s is new in API v%s; `api_version` is %s, so the stream is skipped.",
-                self.name,
-                self.method,
-                since,
-                self.api_version,
-            )
+        self.warn_once(
+            (self.name, "version"),
+            "%s: %s is new in API v%s; `api_version` is %s, so the stream is skipped.",
+            self.name,
+            self.method,
+            since,
+            self.api_version,
+        )
         return False
 
     def window_cost(self, window: Window, context: t.Mapping[str, t.Any] | None) -> Cost:
@@ -307,12 +307,10 @@ class ReportStream(LiveChatStream):
 
     # -- reading the answer ----------------------------------------------------------------
 
-    def malformed(self, value: t.Any, expected: str) -> TapError:
-        kind = type(value).__name__
-        return TapError(
-            f"{self.vendor_name} answered {self.method} with a {kind} where {expected} was "
-            "documented; the tap stops rather than load partial data"
-        )
+    @property
+    def answer_name(self) -> str:
+        """Messages about an answer (the kit's ``malformed``) name the method."""
+        return self.method
 
     def mapping(self, value: t.Any, what: str) -> dict[str, t.Any]:
         if value is None:

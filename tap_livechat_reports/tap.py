@@ -8,7 +8,15 @@ from singer_sdk import typing as th
 
 from tap_livechat_reports import streams
 from tap_livechat_reports.client import DEFAULT_API_URL, DEFAULT_API_VERSION, LiveChatRun
-from tapkit import Cost, KitTap, TapError, http_settings, run_cli, window_settings
+from tapkit import (
+    Cost,
+    KitTap,
+    TapError,
+    api_url_setting,
+    http_settings,
+    run_cli,
+    window_settings,
+)
 from tapkit.plan import StreamPlan, TapPlan
 
 DISTRIBUTIONS = ("day", "hour")
@@ -41,12 +49,9 @@ class TapLivechatReports(KitTap):
             description="OAuth access token with reports_read (sent as Bearer). Instead of a PAT.",
         ),
         *window_settings(default_lookback_days=2),
-        th.Property(
-            "api_url",
-            th.StringType,
+        api_url_setting(
+            "Base URL of the API; requests go to <api_url>/v<api_version>/reports/...",
             default=DEFAULT_API_URL,
-            title="API URL",
-            description="Base URL of the API; requests go to <api_url>/v<api_version>/reports/...",
         ),
         th.Property(
             "api_version",
@@ -88,8 +93,8 @@ class TapLivechatReports(KitTap):
     ).to_dict()
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        #: What this run learns once and every stream shares (how `filters.to` is read,
-        #: what was logged once); set before the SDK builds the streams.
+        #: What this run learns once and every stream shares (how `filters.to` is read;
+        #: notices said once are the kit's RunContext); set before the SDK builds the streams.
         self.run = LiveChatRun()
         super().__init__(*args, **kwargs)
 

@@ -13,7 +13,15 @@ from tapkit.schema import (
     WINDOW_COLUMNS,
     KitStreamSchema,
 )
-from tapkit.tap import KitTap, http_settings, run_cli, window_settings
+from tapkit.tap import (
+    KitTap,
+    api_token_setting,
+    api_url_setting,
+    http_settings,
+    run_cli,
+    window_settings,
+)
+from tapkit.tombstones import VanishedKeysMixin
 from tapkit.windows import Window, WindowPolicy, plan_windows, resolve_range
 
 __all__ = [
@@ -32,8 +40,11 @@ __all__ = [
     "RateLimiter",
     "StateError",
     "TapError",
+    "VanishedKeysMixin",
     "Window",
     "WindowPolicy",
+    "api_token_setting",
+    "api_url_setting",
     "http_settings",
     "plan_tap",
     "plan_windows",

@@ -30,6 +30,7 @@ import backoff
 import requests
 from singer_sdk import RESTStream, Tap, metrics
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.singerlib.catalog import REPLICATION_INCREMENTAL
 
 from tapkit.errors import (
     FatalRequestError,
@@ -223,6 +224,65 @@ class KitRESTStream(RESTStream[t.Any]):
     def get_records(self, context: t.Any) -> t.Iterable[dict[str, t.Any]]:
         self.check_plan_once()
         yield from super().get_records(context)
+
+    # -- what the API sent, and notices ------------------------------------------------
+
+    @property
+    def answer_name(self) -> str:
+        """What an answer of this stream is called in messages (a report, a method)."""
+        return f"stream '{self.name}'"
+
+    def malformed(self, body: t.Any, expected: str, what: str | None = None) -> TapError:
+        """The error for an answer that is not what the docs give: the tap stops (it is
+        not retried) rather than load partial data. ``what`` names the answer (default
+        :attr:`answer_name`)."""
+        kind = type(body).__name__
+        return TapError(
+            f"{self.vendor_name} answered {what or self.answer_name} with a {kind} where "
+            f"{expected} was documented; the tap stops rather than load partial data"
+        )
+
+    def warn_once(
+        self, key: t.Hashable, message: str, *args: t.Any, level: str = "warning"
+    ) -> None:
+        """Log ``message % args`` the first time ``key`` comes up in this run. The run's
+        keys are shared by every stream of the tap: a notice said once per stream has the
+        stream's name in its key."""
+        if self.run_context.first_time(key):
+            getattr(self.logger, level)(message, *args)
+
+    # -- STATE -------------------------------------------------------------------------
+
+    def advance_bookmark(self, value: str, context: t.Mapping[str, t.Any] | None) -> None:
+        """Set this stream's (partition's) bookmark to ``value`` without a record.
+
+        A period can be complete yet have no rows (no agent logged in); the SDK advances
+        the bookmark only from records it writes. This does what it does for a record
+        whose replication value is ``value``, through the stream state manager's public
+        ``increment_state`` (the SDK's own bookkeeping: sorted or not, partitions).
+        """
+        if self.replication_method == REPLICATION_INCREMENTAL and self.replication_key:
+            self.state_manager.increment_state(
+                {self.replication_key: value},
+                context=context,  # type: ignore[arg-type]
+                replication_key=self.replication_key,
+            )
+
+    def emit_state(self) -> None:
+        """Write a STATE message now, if a record went out since the last one.
+
+        The SDK writes STATE every ``STATE_MSG_FREQUENCY`` records and at the end of a
+        stream; it has no public call for "this window is complete, write it now". This
+        is that call, made of public members: the tap's ``state_writer`` (which also
+        skips a STATE equal to the last one) and the stream state manager's
+        ``is_flushed`` flag (set when a STATE goes out, cleared by each record), which
+        the SDK's end-of-stream STATE honours too.
+        """
+        if self.state_manager.is_flushed:
+            return
+        _ = self.stream_state  # the stream's entry exists in the STATE written
+        self.tap.state_writer.write_state(self.tap_state)
+        self.state_manager.is_flushed = True
 
     def _refuse_while_planning(self) -> None:
         if self.run_context.planning:

@@ -35,6 +35,8 @@ from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from tapkit.run import Once
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
@@ -253,8 +255,8 @@ class RateLimiter:
 
 _REGISTRY: dict[tuple[str, str, int, float, str], RateLimiter] = {}
 _REGISTRY_LOCK = threading.Lock()
-#: Directories that could not be used (warned once each).
-_UNUSABLE: set[str] = set()
+#: Directories that could not be used (warned once each, in this process).
+_UNUSABLE = Once()
 
 
 def credential_key(*parts: object) -> str:
@@ -299,8 +301,7 @@ def _file_log(
         directory.mkdir(parents=True, exist_ok=True)
         log.open()
     except OSError as exc:
-        if str(directory) not in _UNUSABLE:
-            _UNUSABLE.add(str(directory))
+        if _UNUSABLE.first_time(str(directory)):
             logger.warning(
                 "Rate-limit budget directory %s is not usable (%s): the budget is this "
                 "process's only; set `rate_limit_state_dir` to a writable directory to "

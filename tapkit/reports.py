@@ -15,14 +15,10 @@ Two guards make that safe:
   input bookmark; the stored bookmark is held at the input's (see
   :meth:`DateWindowStream.hold_bookmark_floor`), so an interrupted lookback leaves the
   state where it was, not days earlier.
-* **A re-fetched window replaces what was loaded for it.** APIs leave out what is zero (a
-  state nobody is in, an agent who left): a key that an earlier run emitted for a day and
-  that the new answer no longer lists would otherwise stand in the warehouse for ever.
-  The stream remembers, in its own state, the keys it emitted for each recent day
-  (``vanished_keys``) and emits for each key that vanished a *tombstone*: the key, the
-  replication value and ``_sdc_deleted_at``. target-duckdb (``hard_delete``) deletes
-  such rows; target-postgres keeps them with ``_sdc_deleted_at`` set (a soft delete that
-  the project's post-load step purges).
+* **A re-fetched window replaces what was loaded for it.** Keys that a re-fetched window
+  no longer lists are emitted again as tombstones (with ``_sdc_deleted_at``), remembered
+  in the stream's state under ``vanished_keys``: see :mod:`tapkit.tombstones`, whose
+  :class:`~tapkit.tombstones.VanishedKeysMixin` this base uses.
 """
 
 from __future__ import annotations
@@ -33,10 +29,10 @@ import typing as t
 from collections.abc import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
-from tapkit.client import KitRESTStream
 from tapkit.errors import StateError
 from tapkit.plan import Cost
-from tapkit.schema import DELETED_AT, WINDOW_COLUMNS
+from tapkit.schema import WINDOW_COLUMNS
+from tapkit.tombstones import VanishedKeysMixin
 from tapkit.windows import (
     SyncRange,
     Window,
@@ -55,16 +51,7 @@ def utc_iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
 
 
-#: Columns that place a row in time; a key made only of these (and of the partition's
-#: own values) has one row per window, which cannot vanish.
-TIME_COLUMNS = frozenset(
-    {"window_start", "window_end", "window_date", "timezone", "bucket_start", "bucket_date"}
-)
-#: The state entry where a stream keeps the keys it emitted per recent day.
-KEYS_STATE = "vanished_keys"
-
-
-class DateWindowStream(KitRESTStream):
+class DateWindowStream(VanishedKeysMixin):
     """A stream fetched window by window over ``[start_date or bookmark, today]``."""
 
     window_policy: t.ClassVar[WindowPolicy] = WindowPolicy()
@@ -73,16 +60,9 @@ class DateWindowStream(KitRESTStream):
     check_sorted = False
     # STATE is written after every finished window instead (see get_records).
     STATE_MSG_FREQUENCY = 10**12
-    #: Rows of a window are held and sorted by the replication key before they go out.
-    #: A stream whose rows all carry their window's own replication value (nothing to
-    #: sort) may set this False: rows then go out as they arrive, and memory does not
-    #: grow with the size of a window. The STATE still follows the finished window.
-    buffer_window_rows: t.ClassVar[bool] = True
-    #: Emit tombstones for keys that a re-fetched window no longer lists (see the module
-    #: docstring). Needs the whole window before deciding, so only buffered streams can;
-    #: an unbuffered stream (a record stream: a record, once returned, does not vanish)
-    #: never tracks.
-    track_vanished_keys: t.ClassVar[bool] = True
+    # Rows are buffered per window (``buffer_window_rows``) and keys that vanish from a
+    # re-fetched window tracked (``track_vanished_keys``) unless a stream says otherwise:
+    # both are declared by VanishedKeysMixin.
     #: Every row says which window it was fetched in (see :meth:`window_columns`).
     kit_columns: t.ClassVar[tuple[str, ...]] = WINDOW_COLUMNS
 
@@ -164,26 +144,7 @@ class DateWindowStream(KitRESTStream):
             "timezone": str(self.tz.key),
         }
 
-    # -- keys that vanish from a re-fetched window -------------------------------------
-
-    def dimension_keys(self, context: t.Mapping[str, t.Any] | None) -> list[str]:
-        """Key columns beyond time and partition: the ones whose rows can vanish."""
-        fixed = {*TIME_COLUMNS, self.replication_key, *(context or {})}
-        return [key for key in self.primary_keys or [] if key not in fixed]
-
-    def tracks_vanished_keys(self, context: t.Mapping[str, t.Any] | None) -> bool:
-        return (
-            self.track_vanished_keys
-            and self.buffer_window_rows
-            and bool(self.dimension_keys(context))
-        )
-
-    @property
-    def may_emit_deleted_rows(self) -> bool:
-        """Whether the schema carries ``_sdc_deleted_at`` (read by the kit's schema)."""
-        return (
-            self.track_vanished_keys and self.buffer_window_rows and bool(self.dimension_keys({}))
-        )
+    # -- keys that vanish from a re-fetched window (see tapkit.tombstones) ---------------
 
     def retained_days(self) -> int:
         """How far back from the newest window a later run may fetch again: lookback,
@@ -195,63 +156,6 @@ class DateWindowStream(KitRESTStream):
         """How long before a window's end the keys it emitted are remembered: a stream
         whose periods are shorter than a day (and whose lookback is) may remember less."""
         return dt.timedelta(days=self.retained_days())
-
-    def key_of(self, row: t.Mapping[str, t.Any]) -> list[t.Any]:
-        return [row.get(key) for key in self.primary_keys or []]
-
-    def tombstones(
-        self,
-        window: Window,
-        rows: list[dict[str, t.Any]],
-        context: t.Mapping[str, t.Any] | None,
-        deleted_at: str,
-    ) -> list[dict[str, t.Any]]:
-        """Rows for the keys remembered for ``window``'s days that ``rows`` no longer
-        list; remembers ``rows``' keys instead and forgets days that no later run can
-        fetch again."""
-        state = self.get_context_state(context)  # type: ignore[arg-type]
-        remembered: dict[str, list[list[t.Any]]] = state.get(KEYS_STATE) or {}
-        if not isinstance(remembered, dict):
-            msg = (
-                f"State for stream '{self.name}' has a malformed '{KEYS_STATE}' entry. Clear "
-                "it with `meltano state clear <state_id>` (or fix the state file) and run again."
-            )
-            raise StateError(msg)
-        rk = self.replication_key
-        fresh: dict[str, list[list[t.Any]]] = {}
-        for row in rows:
-            fresh.setdefault(str(row[rk]), []).append(self.key_of(row))
-        dead: list[dict[str, t.Any]] = []
-        for day in sorted(remembered):
-            if not window.contains(parse_datetime(day)):
-                continue
-            alive = {tuple(key) for key in fresh.get(day, [])}
-            for key in remembered.pop(day):
-                # A key remembered under another key shape (the stream's key changed
-                # between versions) cannot name a row of today's table: skip it.
-                if len(key) == len(self.primary_keys or []) and tuple(key) not in alive:
-                    dead.append(
-                        {
-                            **dict(zip(self.primary_keys or [], key, strict=True)),
-                            rk: day,
-                            DELETED_AT: deleted_at,
-                        }
-                    )
-        remembered.update(fresh)
-        horizon = window.end - self.retained_span()
-        for day in [d for d in remembered if parse_datetime(d) < horizon]:
-            del remembered[day]
-        state[KEYS_STATE] = remembered
-        if dead:
-            self.logger.info(
-                "%s: %d row(s) no longer in the answer for %s..%s; emitted as deleted (%s set)",
-                self.name,
-                len(dead),
-                window.start.date(),
-                window.end.date(),
-                DELETED_AT,
-            )
-        return dead
 
     # -- the bookmark never walks back ------------------------------------------------
 
@@ -320,19 +224,3 @@ class DateWindowStream(KitRESTStream):
                 # lists) before the next request.
                 self.emit_state()
         self.hold_bookmark_floor(context, floor)
-
-    def emit_state(self) -> None:
-        """Write a STATE message now, if a record went out since the last one.
-
-        The SDK writes STATE every ``STATE_MSG_FREQUENCY`` records and at the end of a
-        stream; it has no public call for "this window is complete, write it now". This
-        is that call, made of public members: the tap's ``state_writer`` (which also
-        skips a STATE equal to the last one) and the stream state manager's
-        ``is_flushed`` flag (set when a STATE goes out, cleared by each record), which
-        the SDK's end-of-stream STATE honours too.
-        """
-        if self.state_manager.is_flushed:
-            return
-        _ = self.stream_state  # the stream's entry exists in the STATE written
-        self.tap.state_writer.write_state(self.tap_state)
-        self.state_manager.is_flushed = True

@@ -6,7 +6,23 @@ stream; every :class:`~tapkit.client.KitRESTStream` of that tap holds the same o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import typing as t
+from dataclasses import dataclass, field
+
+
+class Once:
+    """Keys already acted on: :meth:`first_time` is true once per key (a notice said once,
+    not once per row or per window)."""
+
+    def __init__(self) -> None:
+        self.seen: set[t.Hashable] = set()
+
+    def first_time(self, key: t.Hashable) -> bool:
+        """True the first time ``key`` is asked about (act on it then)."""
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
 
 
 @dataclass
@@ -21,3 +37,10 @@ class RunContext:
     settings_to_check: bool = False
     #: The kit's checks after the SDK's constructor have run once.
     begun: bool = False
+    #: What was already said once this run, by any stream (see
+    #: :meth:`~tapkit.client.KitRESTStream.warn_once`).
+    said: Once = field(default_factory=Once)
+
+    def first_time(self, key: t.Hashable) -> bool:
+        """True the first time ``key`` comes up in this run."""
+        return self.said.first_time(key)

@@ -90,6 +90,31 @@ def window_settings(*, default_lookback_days: int = 1) -> list[th.Property]:
     ]
 
 
+def api_token_setting(description: str) -> th.Property:
+    """The vendor's API token (``api_token``): required and secret; ``description`` says
+    whose token it is and how it is sent."""
+    return th.Property(
+        "api_token",
+        th.StringType,
+        required=True,
+        secret=True,
+        title="API token",
+        description=description,
+    )
+
+
+def api_url_setting(description: str, *, default: str | None = None) -> th.Property:
+    """The API's base URL (``api_url``: the setting the kit checks is an http(s) URL and
+    names in 404 messages); ``default`` is the vendor's host, None for no default."""
+    return th.Property(
+        "api_url",
+        th.StringType,
+        default=default,
+        title="API URL",
+        description=description,
+    )
+
+
 def http_settings(
     *,
     max_requests: int,
