@@ -6,6 +6,7 @@ import typing as t
 
 import requests
 from singer_sdk import SchemaDirectory
+from singer_sdk.authenticators import APIKeyAuthenticator
 
 from tap_lexer_activity import schemas
 from tap_lexer_activity.run import LexerRun
@@ -31,12 +32,14 @@ class LexerStream(KitRESTStream):
         return str(self.config.get("api_url") or "https://api.lexer.io/v1").rstrip("/")
 
     @property
+    def authenticator(self) -> APIKeyAuthenticator:
+        return APIKeyAuthenticator(
+            key="Auth-Api-Token", value=str(self.config["api_token"]), location="header"
+        )
+
+    @property
     def http_headers(self) -> dict[str, str]:
-        return {
-            "Auth-Api-Token": str(self.config["api_token"]),
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-        }
+        return {"Content-Type": "application/json", "Accept": "application/json"}
 
     def api_error_text(self, response: requests.Response) -> str:
         try:
