@@ -15,8 +15,9 @@ the goal is at least 0.9. Each Meltano command has its own ``.meltano`` run dire
 system database (concurrent runs of one plugin would share ``.meltano/run/<plugin>``), with
 the project's installed plugins linked in; a plugin not yet installed there (a fresh clone
 has no ``.meltano``) is ``meltano install``-ed first, once. Needs the PostgreSQL of the README (127.0.0.1:5432, user
-postgres, trust auth; ``TARGET_POSTGRES_*`` override); the database (``warehouse``) is
-created for the run when the server lacks it, and dropped again after.
+postgres, trust auth; ``TARGET_POSTGRES_*`` override). Each run loads into a database of
+its own, created and dropped again after (``TARGET_POSTGRES_DATABASE`` names an existing
+one instead: then only the run's schemas are created and dropped).
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ PG: dict[str, t.Any] = {
     "host": os.environ.get("TARGET_POSTGRES_HOST", "127.0.0.1"),
     "port": int(os.environ.get("TARGET_POSTGRES_PORT", "5432")),
     "user": os.environ.get("TARGET_POSTGRES_USER", "postgres"),
-    "dbname": os.environ.get("TARGET_POSTGRES_DATABASE", "warehouse"),
+    # Unset: a database of the run's own (created, dropped after), so that two runs at
+    # once (or a fresh server without ``warehouse``) never share or lack one.
+    "dbname": os.environ.get("TARGET_POSTGRES_DATABASE") or f"bench_e2e_{uuid.uuid4().hex[:8]}",
 }
 START = dt.date(2026, 3, 2)
 
@@ -242,7 +245,7 @@ def drop_schema(schema: str) -> None:
 
 @contextlib.contextmanager
 def database() -> t.Iterator[None]:
-    """PG's database for the run: created (and dropped after) when the server lacks it."""
+    """PG's database for the run: created (and dropped after) unless it exists."""
     import psycopg2
     from psycopg2 import sql
 
