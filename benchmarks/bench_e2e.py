@@ -13,8 +13,11 @@ latency, limits out of the way), then
 The figure is floor seconds / run seconds: 1.0 means the tap costs the pipeline nothing;
 the goal is at least 0.9. Each Meltano command has its own ``.meltano`` run directory and
 system database (concurrent runs of one plugin would share ``.meltano/run/<plugin>``), with
-the installed plugins linked in. Needs the PostgreSQL of the README (127.0.0.1:5432, user
-postgres, database ``warehouse``, trust auth; ``TARGET_POSTGRES_*`` override).
+the project's installed plugins linked in; a plugin not yet installed there (a fresh clone
+has no ``.meltano``) is ``meltano install``-ed first, once. Needs the PostgreSQL of the README (127.0.0.1:5432, user
+postgres, trust auth; ``TARGET_POSTGRES_*`` override). Each run loads into a database of
+its own, created and dropped again after (``TARGET_POSTGRES_DATABASE`` names an existing
+one instead: then only the run's schemas are created and dropped).
 """
 
 from __future__ import annotations
@@ -43,7 +46,9 @@ PG: dict[str, t.Any] = {
     "host": os.environ.get("TARGET_POSTGRES_HOST", "127.0.0.1"),
     "port": int(os.environ.get("TARGET_POSTGRES_PORT", "5432")),
     "user": os.environ.get("TARGET_POSTGRES_USER", "postgres"),
-    "dbname": os.environ.get("TARGET_POSTGRES_DATABASE", "warehouse"),
+    # Unset: a database of the run's own (created, dropped after), so that two runs at
+    # once (or a fresh server without ``warehouse``) never share or lack one.
+    "dbname": os.environ.get("TARGET_POSTGRES_DATABASE") or f"bench_e2e_{uuid.uuid4().hex[:8]}",
 }
 START = dt.date(2026, 3, 2)
 
@@ -129,6 +134,36 @@ def cases(quick: bool) -> list[Case]:
     ]
 
 
+PLUGIN_KINDS = {"tap-": "extractors", "target-": "loaders"}
+
+
+def installed(plugin: str) -> bool:
+    kind = next(k for prefix, k in PLUGIN_KINDS.items() if plugin.startswith(prefix))
+    return (ROOT / ".meltano" / kind / plugin / "venv" / "bin" / plugin).exists()
+
+
+def ensure_installed(*plugins: str) -> None:
+    """``meltano install`` the plugins the project lacks (never ones it has: pip would
+    reinstall an editable tap under a concurrent run), one installer at a time."""
+    import fcntl
+
+    if all(installed(p) for p in plugins):
+        return
+    (ROOT / ".meltano").mkdir(exist_ok=True)
+    with (ROOT / ".meltano" / ".bench-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        todo = [p for p in plugins if not installed(p)]
+        if todo:
+            env = {
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("MELTANO_SYS_DIR_ROOT", "MELTANO_DATABASE_URI"))
+            }
+            env["MELTANO_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+            print(f"  meltano install {' '.join(todo)} (once)", file=sys.stderr, flush=True)
+            meltano(["install", *todo], env, stdout=subprocess.DEVNULL)
+
+
 def env_for(case: Case, base: str, workdir: Path, schema: str) -> dict[str, str]:
     prefix = case.tap.upper().replace("-", "_")
     env = {
@@ -139,7 +174,8 @@ def env_for(case: Case, base: str, workdir: Path, schema: str) -> dict[str, str]
     sys_dir = workdir / ".meltano"
     if not sys_dir.exists():
         sys_dir.mkdir(parents=True)
-        for kind in ("extractors", "loaders"):
+        for kind in PLUGIN_KINDS.values():
+            (ROOT / ".meltano" / kind).mkdir(parents=True, exist_ok=True)
             (sys_dir / kind).symlink_to(ROOT / ".meltano" / kind, target_is_directory=True)
     env.update(
         {
@@ -207,9 +243,36 @@ def drop_schema(schema: str) -> None:
         con.close()
 
 
+@contextlib.contextmanager
+def database() -> t.Iterator[None]:
+    """PG's database for the run: created (and dropped after) unless it exists."""
+    import psycopg2
+    from psycopg2 import sql
+
+    admin = psycopg2.connect(**{**PG, "dbname": "postgres"})
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", [PG["dbname"]])
+            created = cur.fetchone() is None
+            if created:
+                cur.execute(sql.SQL("create database {}").format(sql.Identifier(PG["dbname"])))
+        yield
+        if created:
+            with admin.cursor() as cur:
+                cur.execute(
+                    sql.SQL("drop database if exists {} with (force)").format(
+                        sql.Identifier(PG["dbname"])
+                    )
+                )
+    finally:
+        admin.close()
+
+
 def measure(case: Case) -> dict[str, t.Any]:
     tag = uuid.uuid4().hex[:8]
     run_schema, floor_schema = f"bench_run_{tag}", f"bench_floor_{tag}"
+    ensure_installed(case.tap, "target-postgres")
     with sandbox(case.factory, **case.options) as base, tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         try:
@@ -247,7 +310,8 @@ def measure(case: Case) -> dict[str, t.Any]:
 
 
 def run(quick: bool = False, only: str | None = None) -> list[dict[str, t.Any]]:
-    return [measure(c) for c in cases(quick) if not only or only.lower() in c.name.lower()]
+    with database():
+        return [measure(c) for c in cases(quick) if not only or only.lower() in c.name.lower()]
 
 
 def main() -> None:

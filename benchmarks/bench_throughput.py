@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import median, run_child, sandbox
+from benchmarks.common import control, median, run_child, sandbox
 
 DAY = dt.date(2026, 3, 2)
 
@@ -43,6 +43,9 @@ class Case:
     config: t.Callable[[str], dict[str, t.Any]]
     unit: str = ""
     extra: dict[str, t.Any] = field(default_factory=dict)
+    #: The sandbox answers relative to its clock (LivePerson: "the last 24 hours"): pin it
+    #: for the case, so that every run emits the same records.
+    pin_clock: bool = False
 
 
 def end_of(days: int) -> str:
@@ -165,6 +168,7 @@ def cases(quick: bool) -> list[Case]:
             "sandbox.liveperson:build",
             {"max_concurrent": 64},
             liveperson_config,
+            pin_clock=True,
         ),
     ]
 
@@ -173,6 +177,9 @@ def measure(case: Case, repeat: int, writers: t.Sequence[str]) -> list[dict[str,
     """Rows: one per writer, with tap and floor medians."""
     out = []
     with sandbox(case.factory, **case.options) as base, tempfile.TemporaryDirectory() as tmp:
+        if case.pin_clock:
+            now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+            control(base, "now", {"now": now.isoformat()})
         config = case.config(base)
         records_path = os.path.join(tmp, "records.jsonl")
         catalog_path = os.path.join(tmp, "catalog.json")

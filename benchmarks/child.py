@@ -34,10 +34,15 @@ def tap_class(path: str) -> t.Any:
 
 
 def use_writer(cls: t.Any, writer: str) -> None:
+    """Set the class's writer explicitly either way (the kit's taps default to msgspec)."""
     if writer == "msgspec":
         from singer_sdk.contrib.msgspec import MsgSpecWriter
 
         cls.message_writer_class = MsgSpecWriter
+    else:
+        from singer_sdk.io_base import SingerWriter
+
+        cls.message_writer_class = SingerWriter
 
 
 class Counter:

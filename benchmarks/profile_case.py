@@ -48,7 +48,11 @@ def main() -> None:
             profiler.stop()
     if args.html:
         Path(args.html).write_text(profiler.output_html())
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(
+        profiler.output_text(
+            unicode=True, color=False, show_all=os.environ.get("PROFILE_ALL") == "1"
+        )
+    )
 
 
 if __name__ == "__main__":

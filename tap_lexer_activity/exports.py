@@ -311,39 +311,42 @@ class ExportStream(ReportStream):
         ids: set[int] = set()  # hashes of the ids seen in this file (a repeat is an error)
         seen: dict[int, int] = {}  # occurrences of identical rows (hash-keyed rows only)
         for number, values in enumerate(lines, start=1):
-            record = dict(base)
-            record["row_number"] = number
             extra = dict(zip(keys, values, strict=False))
-            for index in range(width, len(values)):  # a row longer than its header
-                extra[f"column_{index + 1}"] = values[index]
-            record[EXTRA] = extra or None
+            if len(values) > width:  # a row longer than its header
+                for index in range(width, len(values)):
+                    extra[f"column_{index + 1}"] = values[index]
             natural = (
                 values[id_index].strip() if id_index is not None and id_index < len(values) else ""
             )
             if natural:
-                self.check_unique(natural, ids, choice, where)
-                record["row_key"] = natural
-            else:
-                if id_index is not None:
-                    record["row_key_column"] = None
-                    self.announce(
-                        "empty-id",
-                        "%s: a row of %s has an empty %r; such rows are keyed by a hash of "
-                        "their content (a change to one makes a new row)",
-                        choice.header,
-                        where,
-                    )
-                # The window is NOT part of the hash: a rerun may fetch the same day inside
-                # other window bounds (resume, lookback, a changed export_window_days), and
-                # the row must keep its key. Columns are hashed by header, in header order
-                # sorted, so a reordered file keeps its keys. Identical rows are always on
-                # the same day, so in the same file: their occurrence numbers are stable.
-                digest = row_hash(sorted(extra.items()))
-                short = int(digest[:16], 16)
-                occurrence = seen.get(short, 0)
-                seen[short] = occurrence + 1
-                key = f"sha256:{digest}"
-                record["row_key"] = key if occurrence == 0 else f"{key}:{occurrence + 1}"
+                digest_of_id = hash(natural)
+                if digest_of_id in ids:
+                    self.check_unique(natural, ids, choice, where)  # raises
+                ids.add(digest_of_id)
+                # The record's keys in one order for every row (the base columns first).
+                yield {**base, "row_number": number, EXTRA: extra or None, "row_key": natural}
+                continue
+            record = {**base, "row_number": number, EXTRA: extra or None}
+            if id_index is not None:
+                record["row_key_column"] = None
+                self.announce(
+                    "empty-id",
+                    "%s: a row of %s has an empty %r; such rows are keyed by a hash of "
+                    "their content (a change to one makes a new row)",
+                    choice.header,
+                    where,
+                )
+            # The window is NOT part of the hash: a rerun may fetch the same day inside
+            # other window bounds (resume, lookback, a changed export_window_days), and
+            # the row must keep its key. Columns are hashed by header, in header order
+            # sorted, so a reordered file keeps its keys. Identical rows are always on
+            # the same day, so in the same file: their occurrence numbers are stable.
+            digest = row_hash(sorted(extra.items()))
+            short = int(digest[:16], 16)
+            occurrence = seen.get(short, 0)
+            seen[short] = occurrence + 1
+            key = f"sha256:{digest}"
+            record["row_key"] = key if occurrence == 0 else f"{key}:{occurrence + 1}"
             yield record
 
     def key_choice(self, header: t.Sequence[str], where: str) -> KeyChoice:
