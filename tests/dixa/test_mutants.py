@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import typing as t
 
 import requests
 
 from tap_analytics.tap import TapAnalytics
+from tests.responses import json_response
 
 
 def _response(status: int, body: t.Any) -> requests.Response:
-    response = requests.Response()
-    response.status_code = status
-    response.reason = "Bad Request"
-    response._content = json.dumps(body).encode()
-    response.headers["Content-Type"] = "application/json"
-    response.url = "http://127.0.0.1:9/v1/analytics/metrics"
-    response.request = requests.Request("POST", response.url).prepare()
-    return response
+    return json_response(
+        status, body, "http://127.0.0.1:9/v1/analytics/metrics", reason="Bad Request"
+    )
 
 
 def test_a_refused_page_key_says_to_run_again(dixa_config: dict[str, t.Any]) -> None:

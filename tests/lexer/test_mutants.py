@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import typing as t
 
 import pytest
@@ -12,6 +11,7 @@ import requests
 from tap_lexer_activity.tap import TapLexerActivity
 from tapkit.errors import TapError
 from tapkit.windows import Window
+from tests.responses import json_response
 
 CONFIG = {
     "api_token": "tok-lexer-mutants",
@@ -22,13 +22,7 @@ CONFIG = {
 
 
 def _response(status: int, body: t.Any) -> requests.Response:
-    response = requests.Response()
-    response.status_code = status
-    response._content = json.dumps(body).encode()
-    response.headers["Content-Type"] = "application/json"
-    response.url = "http://127.0.0.1:9/v1/activity/reports"
-    response.request = requests.Request("POST", response.url).prepare()
-    return response
+    return json_response(status, body, "http://127.0.0.1:9/v1/activity/reports")
 
 
 def _stream() -> t.Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import typing as t
 
 import pytest
@@ -13,6 +12,7 @@ from tap_livechat_reports.tap import TapLivechatReports
 from tapkit.errors import TapError
 from tapkit.testing import run_sync
 from tapkit.windows import Window
+from tests.responses import json_response
 
 from .conftest import Sandbox
 
@@ -25,13 +25,7 @@ def _stream(sandbox: Sandbox, name: str) -> t.Any:
 
 
 def _response(status: int, body: t.Any) -> requests.Response:
-    response = requests.Response()
-    response.status_code = status
-    response._content = json.dumps(body).encode()
-    response.headers["Content-Type"] = "application/json"
-    response.url = "http://127.0.0.1:9/v3.6/reports/chats/total_chats"
-    response.request = requests.Request("POST", response.url).prepare()
-    return response
+    return json_response(status, body, "http://127.0.0.1:9/v3.6/reports/chats/total_chats")
 
 
 def test_error_text_of_a_body_that_is_not_an_object_is_the_plain_text(sandbox: Sandbox) -> None:
