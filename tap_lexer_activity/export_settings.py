@@ -1,6 +1,7 @@
-"""The export settings, checked once before any stream starts; each error names its
-setting (``export_window_days``, ``export_poll_interval_seconds``,
-``export_timeout_seconds``, ``export_id_columns``)."""
+"""The export settings read once before any stream starts. The ranges of
+``export_window_days``, ``export_poll_interval_seconds`` and ``export_timeout_seconds`` are
+keywords of the tap's settings schema (with these defaults); ``export_id_columns`` is
+checked here, each error naming the setting."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from tapkit import TapError
 
 DEFAULT_WINDOW_DAYS = 7
 MAX_WINDOW_DAYS = 365
-DEFAULT_POLL_INTERVAL = 5.0
-DEFAULT_TIMEOUT = 1800.0
+DEFAULT_POLL_INTERVAL = 5
+DEFAULT_TIMEOUT = 1800
 EXPORTS = sorted(report.name for report in of_kind("export"))
 
 

@@ -7,7 +7,13 @@ import typing as t
 from singer_sdk import typing as th
 
 from tap_lexer_activity import exports, streams
-from tap_lexer_activity.export_settings import MAX_WINDOW_DAYS, export_settings
+from tap_lexer_activity.export_settings import (
+    DEFAULT_POLL_INTERVAL,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WINDOW_DAYS,
+    MAX_WINDOW_DAYS,
+    export_settings,
+)
 from tap_lexer_activity.run import END_BOUND_READINGS, LexerRun
 from tapkit import (
     KitTap,
@@ -69,21 +75,21 @@ class TapLexerActivity(KitTap):
         th.Property(
             "export_window_days",
             th.IntegerType(minimum=1, maximum=MAX_WINDOW_DAYS),
-            default=7,
+            default=DEFAULT_WINDOW_DAYS,
             title="Export window (days)",
             description="Days per CSV export job (1 to 365: the API caps a range at 12 months).",
         ),
         th.Property(
             "export_poll_interval_seconds",
             th.NumberType(exclusive_minimum=0),
-            default=5,
+            default=DEFAULT_POLL_INTERVAL,
             title="Export poll interval (s)",
             description="First wait between export status checks; later waits grow x1.5 up to 60 s.",
         ),
         th.Property(
             "export_timeout_seconds",
             th.NumberType(exclusive_minimum=0),
-            default=1800,
+            default=DEFAULT_TIMEOUT,
             title="Export timeout (s)",
             description="Longest wait for one export job before the run fails naming its token.",
         ),
