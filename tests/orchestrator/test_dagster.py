@@ -49,8 +49,14 @@ WRONG_TOKEN = "not-the-dixa-token-4f1d"
 
 
 @pytest.fixture(scope="module")
-def project() -> MeltanoProject:
-    return load_meltano_project(PROJECT_ROOT)
+def project(tmp_path_factory: pytest.TempPathFactory) -> MeltanoProject:
+    # Its own Meltano system database: the first `meltano` command migrates a new one, and
+    # two workers migrating the project's shared `.meltano/meltano.db` at once corrupt it
+    # ("Cannot upgrade the system database", seen from a fresh clone).
+    database = tmp_path_factory.mktemp("meltano-db") / "meltano.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MELTANO_DATABASE_URI", f"sqlite:///{database}")
+        return load_meltano_project(PROJECT_ROOT)
 
 
 @pytest.fixture(scope="module")
